@@ -1,0 +1,81 @@
+#ifndef PROCFLUX_AGENT_H
+#define PROCFLUX_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "cpu.h"
+#include "mem.h"
+#include "packer.h"
+#include "system.h"
+#include "udp.h"
+
+/*
+ * agent: the loop. It owns the libev watchers and is the only module that
+ * knows all the others: on a tick it asks each collector to sample, has the
+ * encoder append the lines, hands them to the packer, and has the sender send
+ * what the packer says is full or due. Everything is sized in agent_init; the
+ * tick path allocates nothing.
+ */
+
+struct agent_counters {
+    uint64_t ticks, ticks_missed;
+    uint64_t lines;          /* lines encoded */
+    uint64_t lines_dropped;  /* too long for a datagram, or in a datagram that failed */
+    uint64_t read_errors;    /* /proc reads that failed */
+};
+
+struct agent {
+    const struct config *cfg;
+    struct ev_loop *loop;
+    ev_periodic tick;
+    ev_timer flush;
+    ev_periodic stats;
+    ev_signal sigint, sigterm, sighup;
+    double flush_at;         /* when the flush timer is armed for; -1: not armed */
+    int64_t last_tick_index;
+
+    unsigned active;         /* COLLECT_* bits that opened */
+    struct cpu_collector cpu;
+    struct mem_collector mem;
+    struct system_collector sys;
+
+    /* Escaped series prefixes, built once: [0] cpu-total, [1 + i] cpu i. */
+    char *prefix_store;      /* all prefixes, one allocation */
+    char **cpu_prefix;
+    size_t *cpu_plen;
+    char *mem_prefix, *sys_prefix, *self_prefix;
+    size_t mem_plen, sys_plen, self_plen;
+    int n_cpus_fallback;     /* online CPUs at start, for system when cpu is off */
+
+    char *line;              /* one encoded line */
+    size_t line_cap;
+    struct sample_field fields[SAMPLE_MAX_FIELDS];
+
+    struct packer packer;
+    struct udp_sender udp;
+    struct packer_slot **take; /* room for packer.nslots */
+    char *outbuf;              /* stdout buffer */
+
+    struct agent_counters n;
+    int exit_code;
+};
+
+/**
+ * Open the collectors, build the series prefixes, size the packer, set up the
+ * sender (or stdout) and the watchers.
+ * @return 0, or an exit code (EXIT_SETUP) with one sentence in @err.
+ */
+int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errlen);
+
+/** Run until SIGINT/SIGTERM (or one tick with --once). @return the exit code. */
+int agent_run(struct agent *a);
+
+/** Release everything agent_init took. */
+void agent_free(struct agent *a);
+
+#endif

@@ -1,0 +1,61 @@
+#ifndef PROCFLUX_CONFIG_H
+#define PROCFLUX_CONFIG_H
+
+#include <stddef.h>
+
+#include "lineproto.h"
+
+/*
+ * config: the command line (and HOST_PROC) into a struct config. The only
+ * module that reads argv or the environment. Every value is validated here,
+ * so nothing half-starts: a bad option is one sentence naming the option, the
+ * value and what is allowed, and exit code EXIT_USAGE.
+ */
+
+/* Exit codes (documented in the man page). */
+#define EXIT_USAGE 2  /* bad command line */
+#define EXIT_SETUP 3  /* could not start: no collector readable, socket failure */
+
+enum precision { PREC_NS, PREC_US, PREC_MS, PREC_S };
+
+enum collector_bit { COLLECT_CPU = 1, COLLECT_MEM = 2, COLLECT_SYSTEM = 4 };
+
+struct config {
+    double interval;        /* seconds */
+    double flush;           /* seconds */
+    double stats_every;     /* seconds; 0: no self-telemetry */
+    double resolve_every;   /* seconds; 0: only after errors */
+    size_t payload;         /* bytes; 0: from the path MTU */
+    char dest_host[256];
+    char dest_port[8];
+    char host[256];         /* value of the host tag */
+    struct lp_tag tags[LP_MAX_TAGS - 2]; /* --tag, in order given; host and cpu are added per series */
+    int ntags;
+    enum precision precision;
+    unsigned collect;       /* COLLECT_* bits */
+    int percpu, totalcpu, cpu_time;
+    char proc_root[200];    /* "" → /proc */
+    int to_stdout, once, verbose, quiet;
+};
+
+#define CONFIG_OK 0
+#define CONFIG_EXIT 1  /* --help or --version printed: exit 0 */
+#define CONFIG_ERR -1
+
+/**
+ * Fill @c from defaults, the environment (HOST_PROC) and @argv.
+ * Tag strings point into @argv, which must outlive @c.
+ * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR with one sentence in @err.
+ */
+int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);
+
+/**
+ * Parse a duration with a unit: "250us", "10ms", "1.5s", "2m".
+ * @return 1 and the seconds in @out, or 0 when malformed.
+ */
+int config_duration(const char *s, double *out);
+
+/** Print the usage text to @f. */
+void config_usage(void *f);
+
+#endif

@@ -1,0 +1,71 @@
+#ifndef PROCFLUX_MEM_H
+#define PROCFLUX_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procfile.h"
+#include "sample.h"
+
+/*
+ * mem: /proc/meminfo turned into Telegraf's Linux `mem` fields (bytes as
+ * integers). cached includes SReclaimable; used = total - available; when the
+ * kernel has no MemAvailable (before 3.14), available = MemFree + Cached
+ * (+ SReclaimable when present). Fields this kernel does not print are omitted.
+ */
+
+/** meminfo keys procflux reads, in the order of the table in mem.c. */
+enum mem_key {
+    MEM_TOTAL, MEM_FREE, MEM_AVAILABLE, MEM_BUFFERS, MEM_CACHED, MEM_SWAP_CACHED,
+    MEM_ACTIVE, MEM_INACTIVE, MEM_HIGH_TOTAL, MEM_HIGH_FREE, MEM_LOW_TOTAL, MEM_LOW_FREE,
+    MEM_SWAP_TOTAL, MEM_SWAP_FREE, MEM_DIRTY, MEM_WRITEBACK, MEM_WRITEBACK_TMP, MEM_MAPPED,
+    MEM_SHMEM, MEM_SLAB, MEM_SRECLAIMABLE, MEM_SUNRECLAIM, MEM_PAGE_TABLES, MEM_COMMIT_LIMIT,
+    MEM_COMMITTED_AS, MEM_VMALLOC_TOTAL, MEM_VMALLOC_USED, MEM_VMALLOC_CHUNK,
+    MEM_HUGE_PAGES_TOTAL, MEM_HUGE_PAGES_FREE, MEM_HUGE_PAGE_SIZE, MEM_NKEYS
+};
+
+/** Values of one meminfo reading, in bytes (HugePages_* as counts). */
+struct mem_values {
+    int64_t v[MEM_NKEYS];
+    uint64_t present; /* bit k set: key k was read */
+};
+
+/** Which key stood on which line, so a stable file parses with one compare a line. */
+#define MEM_LINE_CACHE 128
+struct mem_line {
+    unsigned char len; /* key length; 0: empty slot */
+    signed char key;   /* enum mem_key, or -1 for a key procflux does not read */
+    char name[30];
+};
+
+/**
+ * Parse meminfo content. Lines that are malformed, or whose value would not
+ * fit in a signed 64-bit byte count, are skipped (their field omitted).
+ * @arg cache MEM_LINE_CACHE entries kept between calls (zeroed at first), or NULL.
+ */
+void mem_parse(const char *buf, size_t len, struct mem_values *out, struct mem_line *cache);
+
+/**
+ * Fields for a reading. @return the number of fields written to @out (at most
+ * SAMPLE_MAX_FIELDS); 0 when MemTotal is missing.
+ */
+int mem_fields_of(const struct mem_values *m, struct sample_field *out);
+
+struct mem_collector {
+    struct procfile pf;
+    struct mem_values cur;
+    struct mem_line line_cache[MEM_LINE_CACHE];
+};
+
+/** Open @root/meminfo. @return 0, or -1 with a sentence in @err. */
+int mem_open(struct mem_collector *m, const char *root, char *err, size_t errlen);
+
+/** Read and parse. @return 0, or -1 when the read failed (no fields this tick). */
+int mem_sample(struct mem_collector *m);
+
+/** Fields of the last sample. @return count written to @out. */
+int mem_fields(const struct mem_collector *m, struct sample_field *out);
+
+void mem_close(struct mem_collector *m);
+
+#endif

@@ -1,0 +1,315 @@
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "udp.h"
+
+#ifndef PROCFLUX_VERSION
+#define PROCFLUX_VERSION "0.1.0"
+#endif
+
+enum {
+    OPT_INTERVAL = 256, OPT_FLUSH, OPT_PAYLOAD, OPT_DEST, OPT_HOST, OPT_TAG, OPT_PRECISION,
+    OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
+    OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"flush", required_argument, NULL, OPT_FLUSH},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"dest", required_argument, NULL, OPT_DEST},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"precision", required_argument, NULL, OPT_PRECISION},
+    {"no-percpu", no_argument, NULL, OPT_NO_PERCPU},
+    {"no-totalcpu", no_argument, NULL, OPT_NO_TOTALCPU},
+    {"cpu-time", no_argument, NULL, OPT_CPU_TIME},
+    {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+    {"stdout", no_argument, NULL, OPT_STDOUT},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"stats-every", required_argument, NULL, OPT_STATS_EVERY},
+    {"resolve-every", required_argument, NULL, OPT_RESOLVE_EVERY},
+    {"collect", required_argument, NULL, OPT_COLLECT},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void config_usage(void *fp)
+{
+    FILE *f = fp;
+    fputs("Usage: procflux [OPTION]...\n"
+          "Sample this host's CPU, memory and load from /proc and send them to InfluxDB\n"
+          "as line protocol over UDP, many points per datagram.\n"
+          "\n"
+          "  --interval DURATION     sampling period, aligned to the wall clock (default 1s, min 1ms)\n"
+          "  --flush DURATION        longest a sample waits to be sent (default 1s, or the interval if longer)\n"
+          "  --dest HOST:PORT        receiver (default 127.0.0.1:8089; IPv6 as [::1]:8089)\n"
+          "  --payload BYTES         datagram payload, 512-65507 (default: the route's MTU less headers)\n"
+          "  --host NAME             value of the host tag (default: gethostname)\n"
+          "  --tag KEY=VALUE         add a tag to every line (repeatable)\n"
+          "  --precision P           timestamp precision: ns, us, ms or s (default ns)\n"
+          "  --collect LIST          collectors, comma-separated: cpu, mem, system (default all)\n"
+          "  --no-percpu             no per-core cpu series\n"
+          "  --no-totalcpu           no cpu-total series\n"
+          "  --cpu-time              add time_* fields (seconds) to cpu\n"
+          "  --proc-root DIR         read DIR/stat, DIR/meminfo, ... (env HOST_PROC; default /proc)\n"
+          "  --stats-every DURATION  self-telemetry (measurement procflux) period, 0 = off (default 10s)\n"
+          "  --resolve-every DURATION  re-resolve the destination name, 0 = only after errors (default 30s)\n"
+          "  --stdout                write lines to standard output instead of UDP\n"
+          "  --once                  take two readings one interval apart, emit one tick, exit\n"
+          "  --verbose, --quiet      more or less logging on standard error\n"
+          "  --help, --version\n"
+          "\n"
+          "Durations take a unit: us, ms, s or m (250us, 10ms, 1.5s, 2m).\n"
+          "Exit status: 0 ok, 2 bad command line, 3 could not start.\n",
+          f);
+}
+
+int config_duration(const char *s, double *out)
+{
+    char *end;
+    double v, unit;
+    errno = 0;
+    if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ') return 0;
+    v = strtod(s, &end);
+    if (errno || end == s || !isfinite(v)) return 0;
+    if (strcmp(end, "us") == 0) unit = 1e-6;
+    else if (strcmp(end, "ms") == 0) unit = 1e-3;
+    else if (strcmp(end, "s") == 0) unit = 1;
+    else if (strcmp(end, "m") == 0) unit = 60;
+    else return 0;
+    *out = v * unit;
+    return 1;
+}
+
+#define FAIL(...)                                   \
+    do {                                            \
+        snprintf(err, errlen, __VA_ARGS__);         \
+        return CONFIG_ERR;                          \
+    } while (0)
+
+static int parse_duration_opt(const char *opt, const char *val, double min, double max, int zero_ok,
+                              double *out, char *err, size_t errlen)
+{
+    double v;
+    if (!config_duration(val, &v))
+        FAIL("--%s: '%s' is not a duration; use a number with a unit: us, ms, s or m (e.g. 10ms)", opt,
+             val);
+    if (zero_ok && v == 0) {
+        *out = 0;
+        return CONFIG_OK;
+    }
+    if (v < min - 1e-12 || v > max)
+        FAIL("--%s: '%s' is out of range; allowed %s%g s to %g s", opt, val, zero_ok ? "0, or " : "",
+             min, max);
+    *out = v;
+    return CONFIG_OK;
+}
+
+/* HOST:PORT, [V6]:PORT; port 1-65535. */
+static int parse_dest(struct config *c, const char *val, char *err, size_t errlen)
+{
+    const char *colon, *host = val, *port;
+    size_t hlen;
+    char *end;
+    long p;
+
+    if (val[0] == '[') {
+        const char *close = strchr(val, ']');
+        if (!close || close[1] != ':')
+            FAIL("--dest: '%s' is not [IPV6]:PORT; write e.g. [::1]:8089", val);
+        host = val + 1;
+        hlen = (size_t)(close - host);
+        port = close + 2;
+    } else {
+        colon = strrchr(val, ':');
+        if (!colon) FAIL("--dest: '%s' has no port; write HOST:PORT, e.g. 127.0.0.1:8089", val);
+        if (strchr(val, ':') != colon)
+            FAIL("--dest: '%s' is ambiguous; write an IPv6 address in brackets, e.g. [::1]:8089", val);
+        hlen = (size_t)(colon - val);
+        port = colon + 1;
+    }
+    if (hlen == 0) FAIL("--dest: '%s' has an empty host; write HOST:PORT, e.g. 127.0.0.1:8089", val);
+    if (hlen >= sizeof c->dest_host) FAIL("--dest: the host in '%s' is longer than 255 bytes", val);
+    errno = 0;
+    p = strtol(port, &end, 10);
+    if (!port[0] || *end || errno || p < 1 || p > 65535 || port[0] == '+' || port[0] == '-')
+        FAIL("--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
+    memcpy(c->dest_host, host, hlen);
+    c->dest_host[hlen] = '\0';
+    snprintf(c->dest_port, sizeof c->dest_port, "%ld", p);
+    return CONFIG_OK;
+}
+
+static int parse_tag(struct config *c, char *val, char *err, size_t errlen)
+{
+    char *eq = strchr(val, '=');
+    if (!eq || eq == val || !eq[1])
+        FAIL("--tag: '%s' is not KEY=VALUE with a non-empty key and value", val);
+    *eq = '\0';
+    if (strcmp(val, "host") == 0) {
+        *eq = '=';
+        FAIL("--tag: '%s' sets the host tag; use --host NAME for that", val);
+    }
+    if (strcmp(val, "cpu") == 0) {
+        *eq = '=';
+        FAIL("--tag: '%s' uses the key cpu, which the cpu measurement sets itself", val);
+    }
+    for (int i = 0; i < c->ntags; i++)
+        if (strcmp(c->tags[i].key, val) == 0) {
+            *eq = '=';
+            FAIL("--tag: '%s' repeats the key '%.*s'; each tag key may be given once", val,
+                 (int)(eq - val), val);
+        }
+    if (c->ntags >= (int)(sizeof c->tags / sizeof c->tags[0])) {
+        *eq = '=';
+        FAIL("--tag: '%s' is one too many; at most %d tags are allowed", val,
+             (int)(sizeof c->tags / sizeof c->tags[0]));
+    }
+    /* The key was split in place: argv now holds "KEY\0VALUE". */
+    c->tags[c->ntags].key = val;
+    c->tags[c->ntags].value = eq + 1;
+    c->ntags++;
+    return CONFIG_OK;
+}
+
+static int parse_collect(struct config *c, const char *val, char *err, size_t errlen)
+{
+    const char *p = val;
+    c->collect = 0;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == 3 && memcmp(p, "cpu", 3) == 0) c->collect |= COLLECT_CPU;
+        else if (n == 3 && memcmp(p, "mem", 3) == 0) c->collect |= COLLECT_MEM;
+        else if (n == 6 && memcmp(p, "system", 6) == 0) c->collect |= COLLECT_SYSTEM;
+        else
+            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: cpu, mem, system", (int)n, p,
+                 val);
+        p += n;
+        if (*p == ',') p++;
+    }
+    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: cpu, mem, system", val);
+    return CONFIG_OK;
+}
+
+int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    const char *env;
+    int opt, flush_set = 0;
+    char *end;
+    unsigned long v;
+
+    memset(c, 0, sizeof *c);
+    c->interval = 1;
+    c->flush = 1;
+    c->stats_every = 10;
+    c->resolve_every = 30;
+    snprintf(c->dest_host, sizeof c->dest_host, "127.0.0.1");
+    snprintf(c->dest_port, sizeof c->dest_port, "8089");
+    c->precision = PREC_NS;
+    c->collect = COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM;
+    c->percpu = c->totalcpu = 1;
+    env = getenv("HOST_PROC");
+    if (env && env[0]) {
+        if (strlen(env) >= sizeof c->proc_root)
+            FAIL("HOST_PROC: '%s' is longer than %zu bytes", env, sizeof c->proc_root - 1);
+        snprintf(c->proc_root, sizeof c->proc_root, "%s", env);
+    }
+
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_INTERVAL:
+            if (parse_duration_opt("interval", optarg, 0.001, 86400, 0, &c->interval, err, errlen))
+                return CONFIG_ERR;
+            break;
+        case OPT_FLUSH:
+            if (parse_duration_opt("flush", optarg, 0.001, 3600, 0, &c->flush, err, errlen))
+                return CONFIG_ERR;
+            flush_set = 1;
+            break;
+        case OPT_STATS_EVERY:
+            if (parse_duration_opt("stats-every", optarg, 0.001, 86400, 1, &c->stats_every, err, errlen))
+                return CONFIG_ERR;
+            break;
+        case OPT_RESOLVE_EVERY:
+            if (parse_duration_opt("resolve-every", optarg, 1, 86400, 1, &c->resolve_every, err, errlen))
+                return CONFIG_ERR;
+            break;
+        case OPT_PAYLOAD:
+            errno = 0;
+            v = strtoul(optarg, &end, 10);
+            if (!optarg[0] || *end || errno || optarg[0] == '-' || optarg[0] == '+' ||
+                v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
+                FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", optarg,
+                     UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
+            c->payload = v;
+            break;
+        case OPT_DEST:
+            if (parse_dest(c, optarg, err, errlen)) return CONFIG_ERR;
+            break;
+        case OPT_HOST:
+            if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
+            if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%s' is longer than 255 bytes", optarg);
+            snprintf(c->host, sizeof c->host, "%s", optarg);
+            break;
+        case OPT_TAG:
+            if (parse_tag(c, optarg, err, errlen)) return CONFIG_ERR;
+            break;
+        case OPT_PRECISION:
+            if (strcmp(optarg, "ns") == 0) c->precision = PREC_NS;
+            else if (strcmp(optarg, "us") == 0) c->precision = PREC_US;
+            else if (strcmp(optarg, "ms") == 0) c->precision = PREC_MS;
+            else if (strcmp(optarg, "s") == 0) c->precision = PREC_S;
+            else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", optarg);
+            break;
+        case OPT_COLLECT:
+            if (parse_collect(c, optarg, err, errlen)) return CONFIG_ERR;
+            break;
+        case OPT_NO_PERCPU: c->percpu = 0; break;
+        case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
+        case OPT_CPU_TIME: c->cpu_time = 1; break;
+        case OPT_PROC_ROOT:
+            if (!optarg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
+            if (strlen(optarg) >= sizeof c->proc_root)
+                FAIL("--proc-root: '%s' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
+            snprintf(c->proc_root, sizeof c->proc_root, "%s", optarg);
+            break;
+        case OPT_STDOUT: c->to_stdout = 1; break;
+        case OPT_ONCE: c->once = 1; break;
+        case OPT_VERBOSE: c->verbose = 1; break;
+        case OPT_QUIET: c->quiet = 1; break;
+        case OPT_HELP:
+            config_usage(stdout);
+            return CONFIG_EXIT;
+        case OPT_VERSION:
+            printf("procflux %s\n", PROCFLUX_VERSION);
+            return CONFIG_EXIT;
+        case ':':
+            FAIL("%s: a value is required; see procflux --help", argv[optind - 1]);
+        default:
+            FAIL("'%s' is not an option; see procflux --help", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) FAIL("'%s' is not an option; procflux takes no arguments (see --help)", argv[optind]);
+    if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
+        FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
+    if (!flush_set && c->interval > c->flush) c->flush = c->interval;
+    if (!c->host[0]) {
+        if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
+            snprintf(c->host, sizeof c->host, "localhost");
+    }
+    return CONFIG_OK;
+}

@@ -1,0 +1,167 @@
+#include "cpu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procparse.h"
+
+/* Parse the numbers after "cpu" / "cpuN" up to the end of the line. */
+static int parse_counters(const char *p, const char *eol, struct cpu_times *t)
+{
+    int n = 0;
+    uint64_t v;
+    for (;;) {
+        pp_skip_blanks(&p, eol);
+        if (p >= eol || *p == '\n') break;
+        if (!pp_u64(&p, eol, &v)) return 0; /* garbage or overflow: reject the line */
+        if (p < eol && *p != ' ' && *p != '\t' && *p != '\n') return 0;
+        if (n < CPU_NCOUNTERS) t->v[n] = v;
+        n++; /* numbers beyond ten (a future kernel) are ignored */
+    }
+    if (n < 4) return 0; /* user nice system idle are the minimum any kernel printed */
+    t->n = (unsigned char)(n > CPU_NCOUNTERS ? CPU_NCOUNTERS : n);
+    return 1;
+}
+
+int cpu_parse(const char *buf, size_t len, struct cpu_times *total, struct cpu_times *per,
+              int max, int *beyond)
+{
+    const char *p = buf, *end = buf + len, *next;
+    int top = 0;
+
+    total->n = 0;
+    for (int i = 0; i < max; i++) per[i].n = 0;
+    *beyond = 0;
+
+    /* The cpu lines come first; stop at the first line that is not one. */
+    for (; p < end && (next = pp_next_line(p, end)) != NULL; p = next) {
+        struct cpu_times t;
+        const char *q = p + 3;
+        uint64_t idx;
+        if (next - p < 4 || memcmp(p, "cpu", 3) != 0) break;
+        if (*q == ' ' || *q == '\t') {
+            if (parse_counters(q, next, &t)) *total = t;
+            continue;
+        }
+        if (!pp_u64(&q, next, &idx) || (*q != ' ' && *q != '\t') || idx >= 1u << 20) continue;
+        if (!parse_counters(q, next, &t)) continue;
+        if ((int)idx + 1 > top) top = (int)idx + 1;
+        if (idx >= (uint64_t)max)
+            (*beyond)++;
+        else
+            per[idx] = t;
+    }
+    return top;
+}
+
+int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double pct[CPU_NCOUNTERS])
+{
+    uint64_t d[CPU_NCOUNTERS] = {0};
+    uint64_t total = 0;
+    int n = cur->n;
+
+    if (prev->n == 0 || cur->n == 0 || prev->n != cur->n) return 0;
+    for (int i = 0; i < n; i++) d[i] = cur->v[i] > prev->v[i] ? cur->v[i] - prev->v[i] : 0;
+    for (int i = 0; i < n && i <= CPU_STEAL; i++) total += d[i];
+    if (total == 0) return 0;
+
+    for (int i = 0; i < n; i++) {
+        uint64_t x = d[i];
+        if (i == CPU_USER && n > CPU_GUEST) x = x > d[CPU_GUEST] ? x - d[CPU_GUEST] : 0;
+        if (i == CPU_NICE && n > CPU_GUEST_NICE)
+            x = x > d[CPU_GUEST_NICE] ? x - d[CPU_GUEST_NICE] : 0;
+        pct[i] = 100.0 * (double)x / (double)total;
+        if (pct[i] > 100.0) pct[i] = 100.0; /* guest beyond total on a confused kernel */
+    }
+    return n;
+}
+
+int cpu_open(struct cpu_collector *c, const char *root, int cpu_time, char *err, size_t errlen)
+{
+    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    int beyond, seen;
+    struct cpu_times total;
+
+    memset(c, 0, sizeof *c);
+    if (procfile_open(&c->pf, root, "stat", 16u << 20, err, errlen) != PROCFILE_OK) return -1;
+    if (procfile_read(&c->pf) < 0) {
+        snprintf(err, errlen, "cannot read %s", c->pf.path);
+        procfile_close(&c->pf);
+        return -1;
+    }
+    /* Size from what the file shows now, or the configured count if larger. */
+    seen = cpu_parse(c->pf.buf, c->pf.len, &total, NULL, 0, &beyond);
+    if (total.n == 0) {
+        snprintf(err, errlen, "%s has no valid aggregate cpu line", c->pf.path);
+        procfile_close(&c->pf);
+        return -1;
+    }
+    c->max = seen > conf ? seen : (int)(conf > 0 ? conf : 1);
+    c->prev = calloc((size_t)c->max + 1, sizeof *c->prev);
+    c->cur = calloc((size_t)c->max + 1, sizeof *c->cur);
+    if (!c->prev || !c->cur) {
+        snprintf(err, errlen, "out of memory");
+        cpu_close(c);
+        return -1;
+    }
+    c->clk_tck = (double)sysconf(_SC_CLK_TCK);
+    if (c->clk_tck <= 0) c->clk_tck = 100;
+    c->cpu_time = cpu_time;
+    return 0;
+}
+
+int cpu_sample(struct cpu_collector *c)
+{
+    struct cpu_times *t = c->prev;
+    int top;
+    c->prev = c->cur;
+    c->cur = t;
+    if (procfile_read(&c->pf) < 0) {
+        c->cur[0].n = 0;
+        for (int i = 1; i <= c->max; i++) c->cur[i].n = 0;
+        c->online = 0;
+        return -1;
+    }
+    top = cpu_parse(c->pf.buf, c->pf.len, &c->cur[0], c->cur + 1, c->max, &c->beyond);
+    if (top > c->max) top = c->max;
+    c->online = c->beyond;
+    for (int i = 1; i <= top; i++) c->online += c->cur[i].n != 0;
+    return 0;
+}
+
+static const char *const usage_keys[CPU_NCOUNTERS] = {
+    "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
+    "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
+};
+static const char *const time_keys[CPU_NCOUNTERS] = {
+    "time_user", "time_nice", "time_system", "time_idle", "time_iowait",
+    "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice",
+};
+
+int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
+{
+    const struct cpu_times *cur, *prev;
+    double pct[CPU_NCOUNTERS];
+    int n = 0, k;
+
+    if (idx < -1 || idx >= c->max) return 0;
+    cur = &c->cur[idx + 1];
+    prev = &c->prev[idx + 1];
+    if (cur->n == 0) return 0;
+    if (c->cpu_time)
+        for (int i = 0; i < cur->n; i++)
+            sample_float(&out[n++], time_keys[i], (double)cur->v[i] / c->clk_tck);
+    k = cpu_usage(prev, cur, pct);
+    for (int i = 0; i < k; i++) sample_float(&out[n++], usage_keys[i], pct[i]);
+    return n;
+}
+
+void cpu_close(struct cpu_collector *c)
+{
+    procfile_close(&c->pf);
+    free(c->prev);
+    free(c->cur);
+    c->prev = c->cur = NULL;
+}

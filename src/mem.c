@@ -1,0 +1,164 @@
+#include "mem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "procparse.h"
+
+static const struct {
+    const char *key;  /* meminfo name */
+    unsigned char len;
+    unsigned char kb; /* value is in kB */
+} keys[MEM_NKEYS] = {
+#define K(s, kb) {s, sizeof(s) - 1, kb}
+    [MEM_TOTAL] = K("MemTotal", 1),           [MEM_FREE] = K("MemFree", 1),
+    [MEM_AVAILABLE] = K("MemAvailable", 1),   [MEM_BUFFERS] = K("Buffers", 1),
+    [MEM_CACHED] = K("Cached", 1),            [MEM_SWAP_CACHED] = K("SwapCached", 1),
+    [MEM_ACTIVE] = K("Active", 1),            [MEM_INACTIVE] = K("Inactive", 1),
+    [MEM_HIGH_TOTAL] = K("HighTotal", 1),     [MEM_HIGH_FREE] = K("HighFree", 1),
+    [MEM_LOW_TOTAL] = K("LowTotal", 1),       [MEM_LOW_FREE] = K("LowFree", 1),
+    [MEM_SWAP_TOTAL] = K("SwapTotal", 1),     [MEM_SWAP_FREE] = K("SwapFree", 1),
+    [MEM_DIRTY] = K("Dirty", 1),              [MEM_WRITEBACK] = K("Writeback", 1),
+    [MEM_WRITEBACK_TMP] = K("WritebackTmp", 1), [MEM_MAPPED] = K("Mapped", 1),
+    [MEM_SHMEM] = K("Shmem", 1),              [MEM_SLAB] = K("Slab", 1),
+    [MEM_SRECLAIMABLE] = K("SReclaimable", 1), [MEM_SUNRECLAIM] = K("SUnreclaim", 1),
+    [MEM_PAGE_TABLES] = K("PageTables", 1),   [MEM_COMMIT_LIMIT] = K("CommitLimit", 1),
+    [MEM_COMMITTED_AS] = K("Committed_AS", 1), [MEM_VMALLOC_TOTAL] = K("VmallocTotal", 1),
+    [MEM_VMALLOC_USED] = K("VmallocUsed", 1), [MEM_VMALLOC_CHUNK] = K("VmallocChunk", 1),
+    [MEM_HUGE_PAGES_TOTAL] = K("HugePages_Total", 0),
+    [MEM_HUGE_PAGES_FREE] = K("HugePages_Free", 0),
+    [MEM_HUGE_PAGE_SIZE] = K("Hugepagesize", 1),
+#undef K
+};
+
+/* Telegraf's field name for each key that maps one to one. */
+static const char *const field_names[MEM_NKEYS] = {
+    [MEM_TOTAL] = "total", [MEM_FREE] = "free", [MEM_AVAILABLE] = "available",
+    [MEM_BUFFERS] = "buffered", [MEM_CACHED] = "cached", [MEM_SWAP_CACHED] = "swap_cached",
+    [MEM_ACTIVE] = "active", [MEM_INACTIVE] = "inactive", [MEM_HIGH_TOTAL] = "high_total",
+    [MEM_HIGH_FREE] = "high_free", [MEM_LOW_TOTAL] = "low_total", [MEM_LOW_FREE] = "low_free",
+    [MEM_SWAP_TOTAL] = "swap_total", [MEM_SWAP_FREE] = "swap_free", [MEM_DIRTY] = "dirty",
+    [MEM_WRITEBACK] = "write_back", [MEM_WRITEBACK_TMP] = "write_back_tmp",
+    [MEM_MAPPED] = "mapped", [MEM_SHMEM] = "shared", [MEM_SLAB] = "slab",
+    [MEM_SRECLAIMABLE] = "sreclaimable", [MEM_SUNRECLAIM] = "sunreclaim",
+    [MEM_PAGE_TABLES] = "page_tables", [MEM_COMMIT_LIMIT] = "commit_limit",
+    [MEM_COMMITTED_AS] = "committed_as", [MEM_VMALLOC_TOTAL] = "vmalloc_total",
+    [MEM_VMALLOC_USED] = "vmalloc_used", [MEM_VMALLOC_CHUNK] = "vmalloc_chunk",
+    [MEM_HUGE_PAGES_TOTAL] = "huge_pages_total", [MEM_HUGE_PAGES_FREE] = "huge_pages_free",
+    [MEM_HUGE_PAGE_SIZE] = "huge_page_size",
+};
+
+static int key_is(int k, const char *name, size_t len)
+{
+    return keys[k].len == len && memcmp(keys[k].key, name, len) == 0;
+}
+
+static int lookup(const char *name, size_t len)
+{
+    for (int k = 0; k < MEM_NKEYS; k++)
+        if (key_is(k, name, len)) return k;
+    return -1;
+}
+
+void mem_parse(const char *buf, size_t len, struct mem_values *out, struct mem_line *cache)
+{
+    const char *p = buf, *end = buf + len, *next;
+    int line = 0;
+
+    out->present = 0;
+    for (; p < end && (next = pp_next_line(p, end)) != NULL; p = next, line++) {
+        const char *colon = memchr(p, ':', (size_t)(next - p));
+        size_t klen;
+        const char *q;
+        uint64_t v;
+        int k;
+
+        if (!colon || colon == p) continue;
+        klen = (size_t)(colon - p);
+        /* A stable file has the same key on the same line every time: one compare. */
+        if (cache && line < MEM_LINE_CACHE && cache[line].len == klen &&
+            klen <= sizeof cache[line].name && memcmp(cache[line].name, p, klen) == 0) {
+            k = cache[line].key;
+        } else {
+            k = lookup(p, klen);
+            if (cache && line < MEM_LINE_CACHE && klen <= sizeof cache[line].name) {
+                cache[line].len = (unsigned char)klen;
+                cache[line].key = (signed char)k;
+                memcpy(cache[line].name, p, klen);
+            }
+        }
+        if (k < 0) continue;
+
+        q = colon + 1;
+        if (!pp_u64(&q, next, &v)) continue;
+        pp_skip_blanks(&q, next);
+        if (keys[k].kb) {
+            if (next - q < 3 || memcmp(q, "kB\n", 3) != 0) continue;
+            if (v > (uint64_t)INT64_MAX / 1024) continue;
+            v *= 1024;
+        } else {
+            if (*q != '\n' || v > (uint64_t)INT64_MAX) continue;
+        }
+        out->v[k] = (int64_t)v;
+        out->present |= 1ull << k;
+    }
+}
+
+#define HAS(m, k) (((m)->present >> (k)) & 1)
+
+int mem_fields_of(const struct mem_values *m, struct sample_field *out)
+{
+    int n = 0;
+    int64_t total, avail, cached, used;
+
+    if (!HAS(m, MEM_TOTAL)) return 0;
+    total = m->v[MEM_TOTAL];
+    cached = HAS(m, MEM_CACHED) ? m->v[MEM_CACHED] : 0;
+    if (HAS(m, MEM_SRECLAIMABLE) && cached <= INT64_MAX - m->v[MEM_SRECLAIMABLE])
+        cached += m->v[MEM_SRECLAIMABLE];
+    if (HAS(m, MEM_AVAILABLE)) {
+        avail = m->v[MEM_AVAILABLE];
+    } else {
+        /* Kernels before 3.14: the estimate Telegraf's gopsutil falls back to. */
+        avail = HAS(m, MEM_FREE) ? m->v[MEM_FREE] : 0;
+        if (avail <= INT64_MAX - cached) avail += cached;
+    }
+    if (avail > total) avail = total;
+    used = total - avail;
+
+    for (int k = 0; k < MEM_NKEYS; k++) {
+        if (!HAS(m, k) || k == MEM_AVAILABLE || k == MEM_CACHED) continue;
+        sample_int(&out[n++], field_names[k], m->v[k]);
+    }
+    if (HAS(m, MEM_CACHED)) sample_int(&out[n++], "cached", cached);
+    sample_int(&out[n++], "available", avail);
+    sample_int(&out[n++], "used", used);
+    if (total > 0) {
+        sample_float(&out[n++], "used_percent", 100.0 * (double)used / (double)total);
+        sample_float(&out[n++], "available_percent", 100.0 * (double)avail / (double)total);
+    }
+    return n;
+}
+
+int mem_open(struct mem_collector *m, const char *root, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    return procfile_open(&m->pf, root, "meminfo", 1u << 20, err, errlen) == PROCFILE_OK ? 0 : -1;
+}
+
+int mem_sample(struct mem_collector *m)
+{
+    if (procfile_read(&m->pf) < 0) {
+        m->cur.present = 0;
+        return -1;
+    }
+    mem_parse(m->pf.buf, m->pf.len, &m->cur, m->line_cache);
+    return 0;
+}
+
+int mem_fields(const struct mem_collector *m, struct sample_field *out)
+{
+    return mem_fields_of(&m->cur, out);
+}
+
+void mem_close(struct mem_collector *m) { procfile_close(&m->pf); }

@@ -1,0 +1,102 @@
+#include "procfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Read the file once with a growing buffer to learn how big it is now. */
+static ssize_t measure(int fd, size_t max_cap)
+{
+    size_t cap = 4096;
+    for (;;) {
+        char *tmp = malloc(cap);
+        ssize_t n;
+        if (!tmp) return -1;
+        n = pread(fd, tmp, cap, 0);
+        free(tmp);
+        if (n < 0) return -1;
+        if ((size_t)n < cap || cap >= max_cap) return n;
+        cap *= 2;
+    }
+}
+
+int procfile_open(struct procfile *pf, const char *root, const char *name, size_t max_cap,
+                  char *err, size_t errlen)
+{
+    ssize_t size;
+    size_t cap;
+
+    memset(pf, 0, sizeof *pf);
+    pf->fd = -1;
+    if ((size_t)snprintf(pf->path, sizeof pf->path, "%s/%s", root ? root : "/proc", name) >=
+        sizeof pf->path) {
+        snprintf(err, errlen, "path %s/%s is too long", root, name);
+        return PROCFILE_ERR;
+    }
+    pf->fd = open(pf->path, O_RDONLY | O_CLOEXEC);
+    if (pf->fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", pf->path, strerror(errno));
+        return PROCFILE_ERR;
+    }
+    size = measure(pf->fd, max_cap);
+    if (size < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", pf->path, strerror(errno));
+        procfile_close(pf);
+        return PROCFILE_ERR;
+    }
+    cap = (size_t)size * 2 + 1;
+    if (cap < 4096) cap = 4096;
+    if (cap > max_cap) cap = max_cap;
+    pf->buf = malloc(cap);
+    if (!pf->buf) {
+        snprintf(err, errlen, "out of memory for %s", pf->path);
+        procfile_close(pf);
+        return PROCFILE_ERR;
+    }
+    pf->cap = cap;
+    pf->buf[0] = '\0';
+    return PROCFILE_OK;
+}
+
+ssize_t procfile_read(struct procfile *pf)
+{
+    ssize_t n;
+    if (pf->fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    n = pread(pf->fd, pf->buf, pf->cap - 1, 0);
+    if (n < 0) {
+        pf->len = 0;
+        pf->buf[0] = '\0';
+        return -1;
+    }
+    pf->len = (size_t)n;
+    pf->buf[n] = '\0';
+    pf->truncated = (size_t)n == pf->cap - 1;
+    return n;
+}
+
+int procfile_reopen(struct procfile *pf, char *err, size_t errlen)
+{
+    int fd = open(pf->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", pf->path, strerror(errno));
+        return PROCFILE_ERR;
+    }
+    if (pf->fd >= 0) close(pf->fd);
+    pf->fd = fd;
+    return PROCFILE_OK;
+}
+
+void procfile_close(struct procfile *pf)
+{
+    if (pf->fd >= 0) close(pf->fd);
+    pf->fd = -1;
+    free(pf->buf);
+    pf->buf = NULL;
+    pf->cap = 0;
+}

@@ -136,13 +136,12 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
     arm_flush(a);
 }
 
-static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
+/* Self-telemetry: cumulative counters, so loss is lines_sent vs what landed. */
+static void emit_stats(struct agent *a, double now)
 {
-    struct agent *a = w->data;
     struct sample_field *f = a->fields;
     const struct udp_stats *u = &a->udp.stats;
     int n = 0;
-    (void)revents;
     sample_int(&f[n++], "ticks", (int64_t)a->n.ticks);
     sample_int(&f[n++], "ticks_missed", (int64_t)a->n.ticks_missed);
     sample_int(&f[n++], "lines_sent", (int64_t)(a->cfg->to_stdout ? a->n.lines : u->lines_sent));
@@ -151,7 +150,14 @@ static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
     sample_int(&f[n++], "send_errors", (int64_t)u->send_errors);
     sample_int(&f[n++], "lines_dropped", (int64_t)(a->packer.lines_dropped + u->lines_failed));
     sample_int(&f[n++], "read_errors", (int64_t)a->n.read_errors);
-    emit(a, a->self_prefix, a->self_plen, n, timestamp_now(a->cfg->precision), ev_now(loop));
+    emit(a, a->self_prefix, a->self_plen, n, timestamp_now(a->cfg->precision), now);
+}
+
+static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+    struct agent *a = w->data;
+    (void)revents;
+    emit_stats(a, ev_now(loop));
     after_emit(a);
 }
 
@@ -160,6 +166,10 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
     struct agent *a = w->data;
     (void)revents;
     log_msg(LOG_INFO, "signal %d: sending what is pending and exiting", w->signum);
+    /* Send what is pending, then the final counters (which count it), so a
+       run's totals always land: what landed == lines_sent + this line. */
+    if (!a->cfg->to_stdout) send_slots(a, 1, ev_now(loop));
+    if (a->cfg->stats_every > 0) emit_stats(a, ev_now(loop));
     if (!a->cfg->to_stdout) send_slots(a, 1, ev_now(loop));
     else fflush(stdout);
     ev_break(loop, EVBREAK_ALL);

@@ -1,0 +1,71 @@
+# Sourced by the integration tests: start a throwaway influxd on free loopback
+# ports in a temp dir, with a [[udp]] listener writing to database "procflux".
+#   influxd_start            sets INFLUX_HTTP, INFLUX_UDP, INFLUX_DIR, INFLUX_PID
+#   influxd_query "InfluxQL" prints the JSON answer
+#   influxd_stop
+# INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer.
+
+free_port() { # $1: tcp|udp
+    python3 -c 'import socket,sys
+t = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
+
+influxd_start() {
+    INFLUX_DIR=$(mktemp -d /tmp/procflux-influxd.XXXXXX)
+    INFLUX_HTTP=$(free_port tcp)
+    INFLUX_UDP=$(free_port udp)
+    local rpc; rpc=$(free_port tcp)
+    cat > "$INFLUX_DIR/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$rpc"
+[meta]
+  dir = "$INFLUX_DIR/meta"
+[data]
+  dir = "$INFLUX_DIR/data"
+  wal-dir = "$INFLUX_DIR/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$INFLUX_HTTP"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[[udp]]
+  enabled = true
+  bind-address = "127.0.0.1:$INFLUX_UDP"
+  database = "procflux"
+  batch-size = 5000
+  batch-timeout = "200ms"
+  read-buffer = ${INFLUX_READ_BUFFER:-8388608}
+CONF
+    influxd -config "$INFLUX_DIR/influxdb.conf" > "$INFLUX_DIR/influxd.log" 2>&1 &
+    INFLUX_PID=$!
+    for _ in $(seq 1 100); do
+        if curl -sf "http://127.0.0.1:$INFLUX_HTTP/ping" >/dev/null 2>&1 &&
+            grep -q "Started listening on UDP" "$INFLUX_DIR/influxd.log"; then
+            # 1.6's UDP service creates its database only on its first write.
+            curl -sf -XPOST "http://127.0.0.1:$INFLUX_HTTP/query" \
+                --data-urlencode "q=CREATE DATABASE procflux" >/dev/null && return 0
+        fi
+        kill -0 "$INFLUX_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "influxd did not start; its log:" >&2
+    cat "$INFLUX_DIR/influxd.log" >&2
+    return 1
+}
+
+influxd_query() {
+    curl -sf -G "http://127.0.0.1:$INFLUX_HTTP/query" --data-urlencode "db=procflux" \
+        --data-urlencode "epoch=ns" --data-urlencode "q=$1"
+}
+
+influxd_stop() {
+    if [ -n "${INFLUX_PID:-}" ]; then
+        kill "$INFLUX_PID" 2>/dev/null
+        wait "$INFLUX_PID" 2>/dev/null
+        INFLUX_PID=
+    fi
+    [ -n "${INFLUX_DIR:-}" ] && rm -rf "$INFLUX_DIR"
+    INFLUX_DIR=
+}

@@ -66,4 +66,9 @@ install: procflux
 clean:
 	rm -rf build procflux
 
+# Fragments owned by their folders: the benchmark (make bench, the
+# no-allocation check) and the fuzzers (make fuzz).
+-include tests/bench/bench.mk
+-include tests/fuzz/fuzz.mk
+
 -include $(OBJS:.o=.d) build/main.d $(TEST_BINS:%=%.d)

@@ -50,7 +50,7 @@ struct config {
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
 /**
- * Parse a duration with a unit: "250us", "10ms", "1.5s", "2m".
+ * Parse a duration with a unit: "250us", "10ms", "1.5s", "2m", "1h".
  * @return 1 and the seconds in @out, or 0 when malformed.
  */
 int config_duration(const char *s, double *out);

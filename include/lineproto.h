@@ -32,6 +32,15 @@ enum lp_context {
  */
 size_t lp_escape(char *dst, size_t cap, const char *s, enum lp_context ctx);
 
+/**
+ * Whether @s survives escaping for @ctx and InfluxDB's parsing unchanged.
+ * InfluxDB 1.x takes any delimiter right after a backslash as escaped, so a
+ * measurement, key or value that ends in a backslash cannot be written (it
+ * would swallow the ',', '=' or ' ' that follows it).
+ * @return 1 when representable.
+ */
+int lp_representable(const char *s, enum lp_context ctx);
+
 struct lp_tag {
     const char *key;
     const char *value;
@@ -44,7 +53,8 @@ struct lp_tag {
  * Build "measurement,k1=v1,k2=v2 " (tags sorted by key, empty values dropped,
  * everything escaped) into @dst.
  * @return the length, or 0 when it does not fit in @cap - 1 bytes, there are
- *         more than LP_MAX_TAGS tags, or the measurement is empty.
+ *         more than LP_MAX_TAGS tags, the measurement is empty, or a name or
+ *         value is not lp_representable.
  */
 size_t lp_series_build(char *dst, size_t cap, const char *measurement, const struct lp_tag *tags,
                        size_t ntags);
@@ -67,8 +77,9 @@ size_t lp_line_max(size_t plen, int n);
 size_t lp_format_int(char *dst, int64_t v);
 
 /**
- * Format a finite double so InfluxDB parses it as a float: shortest fixed
- * notation with up to 9 decimals for ordinary magnitudes, "%.17g" otherwise.
+ * Format a finite double so InfluxDB parses it as a float: fixed notation
+ * with 15 significant digits (trailing zeros trimmed) for magnitudes in
+ * [1e-4, 1e9), exact "%.17g" otherwise; never "-0".
  * @return chars written (at most 32); 0 for NaN or ±Inf.
  */
 size_t lp_format_float(char *dst, double v);

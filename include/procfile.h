@@ -21,6 +21,7 @@ struct procfile {
     size_t cap;
     size_t len;      /* bytes read by the last procfile_read */
     int truncated;   /* last read filled the buffer: content may be cut */
+    int opened;      /* fd is ours to close (a zeroed struct owns nothing) */
 };
 
 /**

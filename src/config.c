@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -71,7 +72,7 @@ void config_usage(void *fp)
           "  --verbose, --quiet      more or less logging on standard error\n"
           "  --help, --version\n"
           "\n"
-          "Durations take a unit: us, ms, s or m (250us, 10ms, 1.5s, 2m).\n"
+          "Durations take a unit: us, ms, s, m or h (250us, 10ms, 1.5s, 2m).\n"
           "Exit status: 0 ok, 2 bad command line, 3 could not start.\n",
           f);
 }
@@ -81,13 +82,14 @@ int config_duration(const char *s, double *out)
     char *end;
     double v, unit;
     errno = 0;
-    if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ') return 0;
+    if (!s[0] || s[0] == '-' || s[0] == '+' || isspace((unsigned char)s[0])) return 0;
     v = strtod(s, &end);
     if (errno || end == s || !isfinite(v)) return 0;
     if (strcmp(end, "us") == 0) unit = 1e-6;
     else if (strcmp(end, "ms") == 0) unit = 1e-3;
     else if (strcmp(end, "s") == 0) unit = 1;
     else if (strcmp(end, "m") == 0) unit = 60;
+    else if (strcmp(end, "h") == 0) unit = 3600;
     else return 0;
     *out = v * unit;
     return 1;
@@ -104,7 +106,7 @@ static int parse_duration_opt(const char *opt, const char *val, double min, doub
 {
     double v;
     if (!config_duration(val, &v))
-        FAIL("--%s: '%s' is not a duration; use a number with a unit: us, ms, s or m (e.g. 10ms)", opt,
+        FAIL("--%s: '%s' is not a duration; use a number with a unit: us, ms, s, m or h (e.g. 10ms)", opt,
              val);
     if (zero_ok && v == 0) {
         *out = 0;
@@ -144,7 +146,7 @@ static int parse_dest(struct config *c, const char *val, char *err, size_t errle
     if (hlen >= sizeof c->dest_host) FAIL("--dest: the host in '%s' is longer than 255 bytes", val);
     errno = 0;
     p = strtol(port, &end, 10);
-    if (!port[0] || *end || errno || p < 1 || p > 65535 || port[0] == '+' || port[0] == '-')
+    if (!isdigit((unsigned char)port[0]) || *end || errno || p < 1 || p > 65535)
         FAIL("--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
     memcpy(c->dest_host, host, hlen);
     c->dest_host[hlen] = '\0';
@@ -165,6 +167,11 @@ static int parse_tag(struct config *c, char *val, char *err, size_t errlen)
     if (strcmp(val, "cpu") == 0) {
         *eq = '=';
         FAIL("--tag: '%s' uses the key cpu, which the cpu measurement sets itself", val);
+    }
+    if (!lp_representable(val, LP_KEY) || !lp_representable(eq + 1, LP_KEY)) {
+        *eq = '=';
+        FAIL("--tag: '%s' has a key or value ending in a backslash, which InfluxDB's line "
+             "protocol cannot carry; remove it", val);
     }
     for (int i = 0; i < c->ntags; i++)
         if (strcmp(c->tags[i].key, val) == 0) {
@@ -251,8 +258,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         case OPT_PAYLOAD:
             errno = 0;
             v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || errno || optarg[0] == '-' || optarg[0] == '+' ||
-                v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
+            if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
                 FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", optarg,
                      UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
             c->payload = v;
@@ -263,6 +269,9 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         case OPT_HOST:
             if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
             if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%s' is longer than 255 bytes", optarg);
+            if (!lp_representable(optarg, LP_KEY))
+                FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
+                     "at the end of a tag value; remove it", optarg);
             snprintf(c->host, sizeof c->host, "%s", optarg);
             break;
         case OPT_TAG:
@@ -300,6 +309,8 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         case ':':
             FAIL("%s: a value is required; see procflux --help", argv[optind - 1]);
         default:
+            if (optopt > 0 && optopt < 256) /* a short option, maybe inside a cluster like -xv */
+                FAIL("'-%c' is not an option; see procflux --help", optopt);
             FAIL("'%s' is not an option; see procflux --help", argv[optind - 1]);
         }
     }
@@ -310,6 +321,8 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     if (!c->host[0]) {
         if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
             snprintf(c->host, sizeof c->host, "localhost");
+        if (!lp_representable(c->host, LP_KEY))
+            FAIL("the host name '%s' cannot be written as a tag value; set one with --host NAME", c->host);
     }
     return CONFIG_OK;
 }

@@ -4,18 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
+static int needs_escape(char c, enum lp_context ctx)
+{
+    switch (ctx) {
+    case LP_MEASUREMENT: return c == ',' || c == ' ';
+    case LP_KEY: return c == ',' || c == '=' || c == ' ';
+    default: return c == '"' || c == '\\';
+    }
+}
+
 size_t lp_escape(char *dst, size_t cap, const char *s, enum lp_context ctx)
 {
     size_t n = 0;
     for (; *s; s++) {
         char c = *s;
-        int esc;
-        switch (ctx) {
-        case LP_MEASUREMENT: esc = c == ',' || c == ' '; break;
-        case LP_KEY: esc = c == ',' || c == '=' || c == ' '; break;
-        default: esc = c == '"' || c == '\\'; break;
-        }
-        if (esc) {
+        if (needs_escape(c, ctx)) {
             if (n + 1 < cap) dst[n] = '\\';
             n++;
         }
@@ -26,6 +29,15 @@ size_t lp_escape(char *dst, size_t cap, const char *s, enum lp_context ctx)
     return n;
 }
 
+int lp_representable(const char *s, enum lp_context ctx)
+{
+    size_t n = strlen(s);
+    /* InfluxDB 1.x treats a delimiter as escaped whenever the byte before it
+       is a backslash, so a name or value ending in one would swallow the
+       ',', '=' or ' ' written after it (checked against influxd 1.6.7). */
+    return ctx == LP_STRING || n == 0 || s[n - 1] != '\\';
+}
+
 size_t lp_series_build(char *dst, size_t cap, const char *measurement, const struct lp_tag *tags,
                        size_t ntags)
 {
@@ -33,10 +45,13 @@ size_t lp_series_build(char *dst, size_t cap, const char *measurement, const str
     size_t n = 0, len;
 
     if (!measurement[0] || ntags > LP_MAX_TAGS || cap == 0) return 0;
+    if (!lp_representable(measurement, LP_MEASUREMENT)) return 0;
     /* InfluxDB orders tags by the bytes of the unescaped key. */
     for (size_t i = 0; i < ntags; i++) {
         size_t j = n;
         if (!tags[i].value || !tags[i].value[0]) continue; /* empty value: parse error */
+        if (!lp_representable(tags[i].key, LP_KEY) || !lp_representable(tags[i].value, LP_KEY))
+            return 0;
         while (j > 0 && strcmp(sorted[j - 1]->key, tags[i].key) > 0) {
             sorted[j] = sorted[j - 1];
             j--;
@@ -94,26 +109,48 @@ size_t lp_format_int(char *dst, int64_t v)
     return n;
 }
 
+static const uint64_t pow10_table[19] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+    1000000000000000000ULL,
+};
+
+/*
+ * Fixed notation with 15 significant digits (a double holds 15.95), trailing
+ * zeros trimmed, for magnitudes in [1e-4, 1e9): every value a collector makes.
+ * The value is scaled to a 64-bit integer (< 1e18) and printed with integer
+ * arithmetic; anything else goes through snprintf("%.17g"), which is exact.
+ */
 size_t lp_format_float(char *dst, double v)
 {
     char tmp[40], *end = tmp + sizeof tmp, *p;
     double a;
-    uint64_t scaled, ip, frac;
+    uint64_t scaled, ip, frac, scale;
     size_t n;
-    int decimals = 9;
+    int decimals, e;
 
     if (!isfinite(v)) return 0;
     a = fabs(v);
     if (a != 0 && (a < 1e-4 || a >= 1e9)) {
-        /* Rare magnitudes: exact but slow. */
         int k = snprintf(tmp, sizeof tmp, "%.17g", v);
         memcpy(dst, tmp, (size_t)k);
         return (size_t)k;
     }
-    /* a < 1e9, so a * 1e9 < 1e18 fits in 64 bits; round half away from zero. */
-    scaled = (uint64_t)(a * 1e9 + 0.5);
-    ip = scaled / 1000000000u;
-    frac = scaled % 1000000000u;
+    /* e = floor(log10(a)) for a in [1e-4, 1e9); 0 for a == 0. */
+    e = 0;
+    if (a >= 1) {
+        while (e < 8 && a >= (double)pow10_table[e + 1]) e++;
+    } else if (a > 0) {
+        e = -1;
+        while (e > -4 && a * (double)pow10_table[-e] < 1) e--;
+    }
+    decimals = 14 - e; /* 15 significant digits */
+    if (decimals > 18) decimals = 18;
+    scale = pow10_table[decimals];
+    scaled = (uint64_t)(a * (double)scale + 0.5);
+    ip = scaled / scale;
+    frac = scaled % scale;
     while (decimals > 0 && frac % 10 == 0) {
         frac /= 10;
         decimals--;

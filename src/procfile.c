@@ -41,6 +41,7 @@ int procfile_open(struct procfile *pf, const char *root, const char *name, size_
         snprintf(err, errlen, "cannot open %s: %s", pf->path, strerror(errno));
         return PROCFILE_ERR;
     }
+    pf->opened = 1;
     size = measure(pf->fd, max_cap);
     if (size < 0) {
         snprintf(err, errlen, "cannot read %s: %s", pf->path, strerror(errno));
@@ -94,7 +95,8 @@ int procfile_reopen(struct procfile *pf, char *err, size_t errlen)
 
 void procfile_close(struct procfile *pf)
 {
-    if (pf->fd >= 0) close(pf->fd);
+    if (pf->opened && pf->fd >= 0) close(pf->fd);
+    pf->opened = 0;
     pf->fd = -1;
     free(pf->buf);
     pf->buf = NULL;

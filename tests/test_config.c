@@ -1,0 +1,434 @@
+/*
+ * Unit tests of config: the command line and HOST_PROC into a struct config.
+ *
+ * config_parse splits --tag values in place and keeps pointers into argv, so
+ * every call gets fresh writable copies, kept until the test ends (getopt also
+ * keeps a pointer into the last argv between calls).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define MAX_KEEP 4096
+static char *kept[MAX_KEEP];
+static int nkept;
+
+static void keep_setup(void)
+{
+    nkept = 0;
+    unsetenv("HOST_PROC");
+}
+
+static void keep_teardown(void)
+{
+    for (int i = 0; i < nkept; i++) free(kept[i]);
+    nkept = 0;
+}
+
+static void *keep(void *s)
+{
+    ck_assert_int_lt(nkept, MAX_KEEP);
+    kept[nkept++] = s;
+    return s;
+}
+
+/* argv[0] = "procflux", then the NULL-terminated list. */
+static char **make_argv(int *argc, va_list ap)
+{
+    char **argv = keep(calloc(64, sizeof *argv));
+    const char *s;
+    int n = 0;
+    argv[n++] = keep(strdup("procflux"));
+    while ((s = va_arg(ap, const char *)) != NULL) {
+        ck_assert_int_lt(n, 63);
+        argv[n++] = keep(strdup(s));
+    }
+    argv[n] = NULL;
+    *argc = n;
+    return argv;
+}
+
+static char err[1024];
+
+static int parse(struct config *c, ...)
+{
+    va_list ap;
+    char **argv;
+    int argc;
+    va_start(ap, c);
+    argv = make_argv(&argc, ap);
+    va_end(ap);
+    memset(err, 0, sizeof err);
+    return config_parse(c, argc, argv, err, sizeof err);
+}
+
+/* ---- defaults and every option ------------------------------------------ */
+
+START_TEST(defaults)
+{
+    struct config c;
+    char host[256] = "";
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 1, 1e-12);
+    ck_assert_double_eq_tol(c.flush, 1, 1e-12);
+    ck_assert_str_eq(c.dest_host, "127.0.0.1");
+    ck_assert_str_eq(c.dest_port, "8089");
+    ck_assert_int_eq(c.precision, PREC_NS);
+    ck_assert_uint_eq(c.payload, 0);
+    ck_assert_uint_eq(c.collect, COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM);
+    ck_assert_int_eq(c.percpu, 1);
+    ck_assert_int_eq(c.totalcpu, 1);
+    ck_assert_int_eq(c.cpu_time, 0);
+    ck_assert_str_eq(c.proc_root, "");
+    ck_assert_int_eq(c.ntags, 0);
+    ck_assert_int_eq(c.to_stdout, 0);
+    ck_assert_int_eq(c.once, 0);
+    ck_assert_int_eq(c.verbose, 0);
+    ck_assert_int_eq(c.quiet, 0);
+    ck_assert_double_eq_tol(c.stats_every, 10, 1e-12);
+    ck_assert_double_eq_tol(c.resolve_every, 30, 1e-12);
+    gethostname(host, sizeof host - 1);
+    ck_assert_str_eq(c.host, host[0] ? host : "localhost");
+}
+END_TEST
+
+START_TEST(flush_follows_longer_interval)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--interval", "10s", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 10, 1e-12);
+    ck_assert_double_eq_tol(c.flush, 10, 1e-12);
+    ck_assert_int_eq(parse(&c, "--interval", "500ms", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 0.5, 1e-12);
+    ck_assert_double_eq_tol(c.flush, 1, 1e-12);
+    ck_assert_int_eq(parse(&c, "--interval", "10s", "--flush", "2s", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.flush, 2, 1e-12);
+    ck_assert_int_eq(parse(&c, "--flush", "2s", "--interval", "10s", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.flush, 2, 1e-12);
+    ck_assert_int_eq(parse(&c, "--interval", "2m", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.flush, 120, 1e-12);
+}
+END_TEST
+
+START_TEST(every_option)
+{
+    struct config c;
+    int rc = parse(&c, "--interval", "250ms", "--flush", "750ms", "--payload", "1400", "--dest",
+                   "influx.example.org:9999", "--host", "web 1", "--tag", "dc=eu-west",
+                   "--tag", "role=db=primary", "--precision", "us", "--no-percpu", "--cpu-time",
+                   "--proc-root", "/host/proc", "--stdout", "--once", "--stats-every", "0s",
+                   "--resolve-every", "2m", "--collect", "cpu,mem", "--verbose", "--quiet", NULL);
+    ck_assert_msg(rc == CONFIG_OK, "rc %d: %s", rc, err);
+    ck_assert_double_eq_tol(c.interval, 0.25, 1e-12);
+    ck_assert_double_eq_tol(c.flush, 0.75, 1e-12);
+    ck_assert_uint_eq(c.payload, 1400);
+    ck_assert_str_eq(c.dest_host, "influx.example.org");
+    ck_assert_str_eq(c.dest_port, "9999");
+    ck_assert_str_eq(c.host, "web 1");
+    ck_assert_int_eq(c.ntags, 2);
+    ck_assert_str_eq(c.tags[0].key, "dc");
+    ck_assert_str_eq(c.tags[0].value, "eu-west");
+    ck_assert_str_eq(c.tags[1].key, "role");
+    ck_assert_str_eq(c.tags[1].value, "db=primary");
+    ck_assert_int_eq(c.precision, PREC_US);
+    ck_assert_int_eq(c.percpu, 0);
+    ck_assert_int_eq(c.totalcpu, 1);
+    ck_assert_int_eq(c.cpu_time, 1);
+    ck_assert_str_eq(c.proc_root, "/host/proc");
+    ck_assert_int_eq(c.to_stdout, 1);
+    ck_assert_int_eq(c.once, 1);
+    ck_assert_double_eq_tol(c.stats_every, 0, 1e-12);
+    ck_assert_double_eq_tol(c.resolve_every, 120, 1e-12);
+    ck_assert_uint_eq(c.collect, COLLECT_CPU | COLLECT_MEM);
+    ck_assert_int_eq(c.verbose, 1);
+    ck_assert_int_eq(c.quiet, 1);
+
+    rc = parse(&c, "--no-totalcpu", "--precision", "ms", "--collect", "system", NULL);
+    ck_assert_int_eq(rc, CONFIG_OK);
+    ck_assert_int_eq(c.totalcpu, 0);
+    ck_assert_int_eq(c.percpu, 1);
+    ck_assert_int_eq(c.precision, PREC_MS);
+    ck_assert_uint_eq(c.collect, COLLECT_SYSTEM);
+    ck_assert_int_eq(parse(&c, "--precision", "s", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.precision, PREC_S);
+    ck_assert_int_eq(parse(&c, "--precision", "ns", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.precision, PREC_NS);
+    /* --opt=value form */
+    ck_assert_int_eq(parse(&c, "--interval=5s", "--dest=10.0.0.1:1", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 5, 1e-12);
+    ck_assert_str_eq(c.dest_host, "10.0.0.1");
+    ck_assert_str_eq(c.dest_port, "1");
+}
+END_TEST
+
+START_TEST(payload_bounds)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--payload", "512", NULL), CONFIG_OK);
+    ck_assert_uint_eq(c.payload, 512);
+    ck_assert_int_eq(parse(&c, "--payload", "65507", NULL), CONFIG_OK);
+    ck_assert_uint_eq(c.payload, 65507);
+}
+END_TEST
+
+START_TEST(dest_forms)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--dest", "[::1]:8089", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.dest_host, "::1");
+    ck_assert_str_eq(c.dest_port, "8089");
+    ck_assert_int_eq(parse(&c, "--dest", "[2001:db8::5]:65535", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.dest_host, "2001:db8::5");
+    ck_assert_str_eq(c.dest_port, "65535");
+    ck_assert_int_eq(parse(&c, "--dest", "localhost:1", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.dest_host, "localhost");
+    ck_assert_str_eq(c.dest_port, "1");
+}
+END_TEST
+
+START_TEST(tags_split_in_place)
+{
+    struct config c;
+    char **argv = keep(calloc(8, sizeof *argv));
+    argv[0] = keep(strdup("procflux"));
+    argv[1] = keep(strdup("--tag"));
+    argv[2] = keep(strdup("rack=r12"));
+    argv[3] = keep(strdup("--tag=zone=a b"));
+    ck_assert_int_eq(config_parse(&c, 4, argv, err, sizeof err), CONFIG_OK);
+    ck_assert_int_eq(c.ntags, 2);
+    ck_assert_str_eq(c.tags[0].key, "rack");
+    ck_assert_str_eq(c.tags[0].value, "r12");
+    ck_assert_str_eq(c.tags[1].key, "zone");
+    ck_assert_str_eq(c.tags[1].value, "a b");
+    /* pointers into argv, not copies */
+    ck_assert(c.tags[0].key >= argv[2] && c.tags[0].key < argv[2] + 8);
+}
+END_TEST
+
+static char **tag_argv(int ntags, int *argc)
+{
+    char **argv = keep(calloc((size_t)(2 * ntags + 2), sizeof *argv));
+    *argc = 0;
+    argv[(*argc)++] = keep(strdup("procflux"));
+    for (int i = 0; i < ntags; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "k%d=v%d", i, i);
+        argv[(*argc)++] = keep(strdup("--tag"));
+        argv[(*argc)++] = keep(strdup(t));
+    }
+    return argv;
+}
+
+START_TEST(many_tags)
+{
+    struct config c;
+    int max = (int)(sizeof c.tags / sizeof c.tags[0]), argc;
+    char want[32];
+    char **argv = tag_argv(max, &argc);
+    ck_assert_msg(config_parse(&c, argc, argv, err, sizeof err) == CONFIG_OK, "%s", err);
+    ck_assert_int_eq(c.ntags, max);
+    snprintf(want, sizeof want, "v%d", max - 1);
+    ck_assert_str_eq(c.tags[max - 1].value, want);
+    argv = tag_argv(max + 1, &argc);
+    ck_assert_int_eq(config_parse(&c, argc, argv, err, sizeof err), CONFIG_ERR);
+    snprintf(want, sizeof want, "k%d=v%d", max, max); /* the one too many, named */
+    ck_assert_msg(strstr(err, want) != NULL, "\"%s\" lacks %s", err, want);
+}
+END_TEST
+
+START_TEST(host_proc_env)
+{
+    struct config c;
+    setenv("HOST_PROC", "/host/proc", 1);
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/host/proc");
+    ck_assert_int_eq(parse(&c, "--proc-root", "/other", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/other");
+    setenv("HOST_PROC", "", 1);
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "");
+    unsetenv("HOST_PROC");
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+    struct config c;
+    ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout)); /* the usage text */
+    ck_assert_int_eq(parse(&c, "--help", NULL), CONFIG_EXIT);
+    ck_assert_int_eq(parse(&c, "--version", NULL), CONFIG_EXIT);
+}
+END_TEST
+
+START_TEST(duration_units)
+{
+    static const struct {
+        const char *s;
+        double v;
+    } ok[] = {
+        {"250us", 250e-6}, {"10ms", 0.01}, {"1.5s", 1.5}, {"2m", 120}, {"0s", 0}, {"1s", 1},
+        {"0.5ms", 0.0005}, {"86400s", 86400}, {"1h", 3600},
+    };
+    static const char *const bad[] = {
+        "10", "-1s", "abc", "", "s", "1 s", " 1s", "1s ", "1sec", "+1s", "1d", "1.5", "nans",
+        "infs", "1e999s", "ms",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        double v = -1;
+        ck_assert_msg(config_duration(ok[i].s, &v) == 1, "'%s' rejected", ok[i].s);
+        ck_assert_msg(fabs(v - ok[i].v) <= 1e-12 * (1 + ok[i].v), "'%s' = %g", ok[i].s, v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        double v;
+        ck_assert_msg(config_duration(bad[i], &v) == 0, "'%s' accepted", bad[i]);
+    }
+}
+END_TEST
+
+/* ---- bad values: CONFIG_ERR and a sentence naming the option and value --- */
+
+static const struct bad {
+    const char *args[6]; /* NULL-terminated */
+    const char *must[2]; /* substrings of the message */
+} bads[] = {
+    {{"--interval", "10"}, {"interval", "10"}},
+    {{"--interval", "-1s"}, {"interval", "-1s"}},
+    {{"--interval", "abc"}, {"interval", "abc"}},
+    {{"--interval", "0s"}, {"interval", "0s"}},
+    {{"--interval", "0.5ms"}, {"interval", "0.5ms"}},
+    {{"--interval", ""}, {"interval", "''"}},
+    {{"--flush", "0s"}, {"flush", "0s"}},
+    {{"--flush", "1 s"}, {"flush", "1 s"}},
+    {{"--stats-every", "abc"}, {"stats-every", "abc"}},
+    {{"--resolve-every", "500ms"}, {"resolve-every", "500ms"}},
+    {{"--payload", "511"}, {"payload", "511"}},
+    {{"--payload", "65508"}, {"payload", "65508"}},
+    {{"--payload", "abc"}, {"payload", "abc"}},
+    {{"--payload", "-600"}, {"payload", "-600"}},
+    {{"--payload", "1400x"}, {"payload", "1400x"}},
+    {{"--payload", "99999999999999999999999"}, {"payload", "99999999999999999999999"}},
+    {{"--dest", "localhost"}, {"dest", "localhost"}},
+    {{"--dest", "127.0.0.1"}, {"dest", "127.0.0.1"}},
+    {{"--dest", "127.0.0.1:"}, {"dest", "127.0.0.1:"}},
+    {{"--dest", ":8089"}, {"dest", ":8089"}},
+    {{"--dest", "h:0"}, {"dest", "h:0"}},
+    {{"--dest", "h:65536"}, {"dest", "h:65536"}},
+    {{"--dest", "h:abc"}, {"dest", "h:abc"}},
+    {{"--dest", "h:-1"}, {"dest", "h:-1"}},
+    {{"--dest", "::1:8089"}, {"dest", "::1:8089"}},
+    {{"--dest", "[::1]"}, {"dest", "[::1]"}},
+    {{"--dest", "[::1]8089"}, {"dest", "[::1]8089"}},
+    {{"--dest", "[::1]:0"}, {"dest", "[::1]:0"}},
+    {{"--dest", "[::1"}, {"dest", "[::1"}},
+    {{"--tag", "novalue"}, {"tag", "novalue"}},
+    {{"--tag", "=v"}, {"tag", "=v"}},
+    {{"--tag", "k="}, {"tag", "k="}},
+    {{"--tag", "host=web"}, {"tag", "host=web"}},
+    {{"--tag", "cpu=x"}, {"tag", "cpu=x"}},
+    {{"--tag", "a=1", "--tag", "a=2"}, {"tag", "a=2"}},
+    {{"--precision", "xs"}, {"precision", "xs"}},
+    {{"--precision", ""}, {"precision", "''"}},
+    {{"--host", ""}, {"host", NULL}},
+    {{"--proc-root", ""}, {"proc-root", NULL}},
+    {{"--collect", "cpu,foo"}, {"collect", "foo"}},
+    {{"--collect", "disk"}, {"collect", "disk"}},
+    {{"--collect", ""}, {"collect", NULL}},
+    {{"--bogus"}, {"--bogus", NULL}},
+    {{"--bogus=1"}, {"--bogus", NULL}},
+    {{"-x"}, {"-x", NULL}},
+    {{"--interval"}, {"--interval", NULL}},
+    {{"--once", "--tag"}, {"--tag", NULL}},
+    {{"--once", "stray"}, {"stray", NULL}},
+    {{"stray", "--once"}, {"stray", NULL}},
+    {{"--no-percpu", "--no-totalcpu", "--collect", "cpu"}, {"no-percpu", "no-totalcpu"}},
+    /* leading whitespace is not a number: rejected like a leading space in a duration */
+    {{"--interval", "\t1s"}, {"interval", "\t1s"}},
+    {{"--payload", " 600"}, {"payload", " 600"}},
+    {{"--dest", "h: 80"}, {"dest", "h: 80"}},
+};
+#define NBADS ((int)(sizeof bads / sizeof bads[0]))
+
+START_TEST(bad_value)
+{
+    const struct bad *b = &bads[_i];
+    struct config c;
+    char **argv = keep(calloc(8, sizeof *argv));
+    char what[256] = "";
+    int argc = 0, rc;
+    argv[argc++] = keep(strdup("procflux"));
+    for (int i = 0; b->args[i]; i++) {
+        argv[argc++] = keep(strdup(b->args[i]));
+        strncat(what, b->args[i], sizeof what - strlen(what) - 2);
+        strcat(what, " ");
+    }
+    memset(err, 0, sizeof err);
+    rc = config_parse(&c, argc, argv, err, sizeof err);
+    ck_assert_msg(rc == CONFIG_ERR, "'%s' accepted (rc %d)", what, rc);
+    ck_assert_msg(strlen(err) > 10, "'%s': no sentence in err", what);
+    for (int i = 0; i < 2 && b->must[i]; i++)
+        ck_assert_msg(strstr(err, b->must[i]) != NULL, "'%s': message \"%s\" lacks \"%s\"", what, err,
+                      b->must[i]);
+}
+END_TEST
+
+START_TEST(bad_short_option_cluster)
+{
+    /* "-xv": the message must name the bad option, not the program */
+    struct config c;
+    ck_assert_int_eq(parse(&c, "-xv", NULL), CONFIG_ERR);
+    ck_assert_msg(strstr(err, "-x") != NULL, "message \"%s\" does not name -x", err);
+}
+END_TEST
+
+START_TEST(no_percpu_and_totalcpu_with_other_collectors)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--no-percpu", "--no-totalcpu", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.percpu, 0);
+    ck_assert_int_eq(c.totalcpu, 0);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("good");
+    tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, flush_follows_longer_interval);
+    tcase_add_test(tc, every_option);
+    tcase_add_test(tc, payload_bounds);
+    tcase_add_test(tc, dest_forms);
+    tcase_add_test(tc, tags_split_in_place);
+    tcase_add_test(tc, many_tags);
+    tcase_add_test(tc, host_proc_env);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, duration_units);
+    tcase_add_test(tc, no_percpu_and_totalcpu_with_other_collectors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bad");
+    tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
+    tcase_add_loop_test(tc, bad_value, 0, NBADS);
+    tcase_add_test(tc, bad_short_option_cluster);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(config_suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

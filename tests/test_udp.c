@@ -1,0 +1,328 @@
+/*
+ * Unit tests of udp: the sender, against real sockets on loopback only.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "udp.h"
+
+/* A UDP socket of our own bound to loopback on a free port; the port in @port. */
+static int bind_receiver(int family, char port[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), rcvbuf = 8 << 20;
+    if (fd < 0) return -1;
+    memset(&ss, 0, sizeof ss);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_addr = in6addr_loopback;
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof *a;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+        close(fd);
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    snprintf(port, 16, "%u",
+             ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                      : ((struct sockaddr_in *)&ss)->sin_port));
+    return fd;
+}
+
+/* One datagram within @ms milliseconds; its length, or -1. */
+static ssize_t recv_one(int fd, char *buf, size_t cap, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, ms) != 1) return -1;
+    return recv(fd, buf, cap, 0);
+}
+
+struct slots {
+    struct packer_slot s[256];
+    struct packer_slot *p[256];
+    int n;
+};
+
+/* Add a slot holding @nlines lines of filler making @len bytes in all. */
+static void add_slot(struct slots *sl, size_t len, uint32_t nlines, int seed)
+{
+    struct packer_slot *s = &sl->s[sl->n];
+    size_t per = len / nlines;
+    s->buf = malloc(len);
+    ck_assert_ptr_nonnull(s->buf);
+    for (size_t i = 0; i < len; i++) s->buf[i] = (char)('a' + (int)((i * 7 + (size_t)seed) % 26));
+    for (uint32_t l = 1; l <= nlines; l++) s->buf[l == nlines ? len - 1 : l * per - 1] = '\n';
+    s->len = len;
+    s->lines = nlines;
+    s->first = 0;
+    sl->p[sl->n] = s;
+    sl->n++;
+}
+
+static void free_slots(struct slots *sl)
+{
+    for (int i = 0; i < sl->n; i++) free(sl->s[i].buf);
+    sl->n = 0;
+}
+
+static size_t lo_mtu(void)
+{
+    FILE *f = fopen("/sys/class/net/lo/mtu", "r");
+    unsigned long mtu = 65536;
+    if (f) {
+        if (fscanf(f, "%lu", &mtu) != 1) mtu = 65536;
+        fclose(f);
+    }
+    return mtu;
+}
+
+static void send_and_receive(int family, const char *host)
+{
+    char port[16], err[512] = "", *buf = malloc(70000);
+    struct udp_sender *u = malloc(sizeof *u);
+    struct slots *sl = calloc(1, sizeof *sl);
+    uint64_t bytes = 0, lines = 0;
+    int rx = bind_receiver(family, port);
+    ck_assert_int_ge(rx, 0);
+
+    ck_assert_msg(udp_init(u, host, port, 0, 0, err, sizeof err) == UDP_OK, "udp_init: %s", err);
+    ck_assert_int_ge(u->fd, 0);
+    add_slot(sl, 13, 1, 1);
+    add_slot(sl, 1400, 10, 2);
+    add_slot(sl, 8000, 40, 3);
+    for (int i = 0; i < sl->n; i++) {
+        bytes += sl->s[i].len;
+        lines += sl->s[i].lines;
+    }
+    ck_assert_int_eq(udp_send(u, sl->p, 3, 1.0), 3);
+    for (int i = 0; i < 3; i++) {
+        ssize_t n = recv_one(rx, buf, 70000, 2000);
+        ck_assert_msg(n == (ssize_t)sl->s[i].len, "datagram %d: %zd bytes, want %zu", i, n,
+                      sl->s[i].len);
+        ck_assert_int_eq(memcmp(buf, sl->s[i].buf, (size_t)n), 0);
+    }
+    ck_assert_int_eq(recv_one(rx, buf, 70000, 50), -1); /* nothing more */
+    ck_assert_uint_eq(u->stats.datagrams_sent, 3);
+    ck_assert_uint_eq(u->stats.bytes_sent, bytes);
+    ck_assert_uint_eq(u->stats.lines_sent, lines);
+    ck_assert_uint_eq(u->stats.send_errors, 0);
+    ck_assert_uint_eq(u->stats.lines_failed, 0);
+    ck_assert_int_eq(udp_send(u, sl->p, 0, 1.0), 0);
+    udp_close(u);
+    ck_assert_int_eq(u->fd, -1);
+    close(rx);
+    free_slots(sl);
+    free(sl);
+    free(u);
+    free(buf);
+}
+
+START_TEST(send_three_ipv4)
+{
+    send_and_receive(AF_INET, "127.0.0.1");
+}
+END_TEST
+
+START_TEST(send_three_ipv6)
+{
+    char port[16];
+    int probe = bind_receiver(AF_INET6, port);
+    if (probe < 0) {
+        fprintf(stderr, "test_udp: ::1 is not configured (%s); IPv6 test skipped\n", strerror(errno));
+        return;
+    }
+    close(probe);
+    send_and_receive(AF_INET6, "::1");
+}
+END_TEST
+
+START_TEST(send_more_than_a_batch)
+{
+    char port[16], err[512] = "", buf[2048];
+    struct udp_sender *u = malloc(sizeof *u);
+    struct slots *sl = calloc(1, sizeof *sl);
+    int rx = bind_receiver(AF_INET, port), n = 2 * UDP_MAX_BATCH + 22;
+    ck_assert_int_ge(rx, 0);
+    ck_assert_int_eq(udp_init(u, "127.0.0.1", port, 0, 0, err, sizeof err), UDP_OK);
+    for (int i = 0; i < n; i++) {
+        add_slot(sl, 100 + (size_t)i, 1, i);
+        snprintf(sl->s[i].buf, 16, "%05d", i); /* a number to check the order */
+    }
+    ck_assert_int_eq(udp_send(u, sl->p, n, 0), n);
+    for (int i = 0; i < n; i++) {
+        ssize_t got = recv_one(rx, buf, sizeof buf, 2000);
+        int num = -1;
+        ck_assert_int_eq(got, (ssize_t)sl->s[i].len);
+        ck_assert_int_eq(sscanf(buf, "%05d", &num), 1);
+        ck_assert_int_eq(num, i);
+        ck_assert_int_eq(memcmp(buf, sl->s[i].buf, (size_t)got), 0);
+    }
+    ck_assert_uint_eq(u->stats.datagrams_sent, (uint64_t)n);
+    ck_assert_uint_eq(u->stats.lines_sent, (uint64_t)n);
+    udp_close(u);
+    close(rx);
+    free_slots(sl);
+    free(sl);
+    free(u);
+}
+END_TEST
+
+START_TEST(path_payload_loopback)
+{
+    char port[16], err[512];
+    struct udp_sender *u = malloc(sizeof *u);
+    size_t mtu = lo_mtu(), want = mtu - 28 > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : mtu - 28;
+    int rx = bind_receiver(AF_INET, port), rx6;
+    ck_assert_int_ge(rx, 0);
+    ck_assert_int_eq(udp_init(u, "127.0.0.1", port, 0, 0, err, sizeof err), UDP_OK);
+    ck_assert_uint_eq(udp_path_payload(u), want);
+    if (mtu == 65536) ck_assert_uint_eq(udp_path_payload(u), 65507);
+    udp_close(u);
+    close(rx);
+
+    rx6 = bind_receiver(AF_INET6, port);
+    if (rx6 >= 0) {
+        want = mtu - 48 > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : mtu - 48;
+        ck_assert_int_eq(udp_init(u, "::1", port, 0, 0, err, sizeof err), UDP_OK);
+        ck_assert_uint_eq(udp_path_payload(u), want);
+        udp_close(u);
+        close(rx6);
+    } else {
+        fprintf(stderr, "test_udp: ::1 is not configured; IPv6 path payload skipped\n");
+    }
+    free(u);
+}
+END_TEST
+
+START_TEST(refused_is_counted)
+{
+    char port[16], err[512];
+    struct udp_sender *u = malloc(sizeof *u);
+    struct slots *sl = calloc(1, sizeof *sl);
+    int rx = bind_receiver(AF_INET, port), attempts = 0;
+    ck_assert_int_ge(rx, 0);
+    close(rx); /* nobody listens on the port now */
+    ck_assert_int_eq(udp_init(u, "127.0.0.1", port, 0, 0, err, sizeof err), UDP_OK);
+    add_slot(sl, 50, 2, 1);
+    add_slot(sl, 60, 3, 2);
+    add_slot(sl, 70, 1, 3);
+    for (int i = 0; i < 20; i++) {
+        int sent = udp_send(u, sl->p, 1, i);
+        ck_assert_int_ge(sent, 0);
+        ck_assert_int_le(sent, 1);
+        attempts += 1;
+        usleep(5000); /* let the ICMP port unreachable come back */
+    }
+    for (int i = 0; i < 10; i++) {
+        int sent = udp_send(u, sl->p, 3, 20 + i);
+        ck_assert_int_ge(sent, 0);
+        ck_assert_int_le(sent, 3);
+        attempts += 3;
+        usleep(5000);
+    }
+    ck_assert_msg(u->stats.send_errors >= 1, "no refusal counted (sent %llu)",
+                  (unsigned long long)u->stats.datagrams_sent);
+    /* every datagram is counted once: sent or failed */
+    ck_assert_uint_eq(u->stats.datagrams_sent + u->stats.send_errors, (uint64_t)attempts);
+    ck_assert_uint_ge(u->stats.lines_failed, u->stats.send_errors);
+    udp_close(u);
+    free_slots(sl);
+    free(sl);
+    free(u);
+}
+END_TEST
+
+START_TEST(unresolvable_name)
+{
+    char err[512] = "";
+    struct udp_sender *u = malloc(sizeof *u);
+    struct slots *sl = calloc(1, sizeof *sl);
+    ck_assert_int_eq(udp_init(u, "no-such-host.invalid", "8089", 30, 100.0, err, sizeof err),
+                     UDP_ERR);
+    ck_assert_msg(strstr(err, "no-such-host.invalid") != NULL, "err: \"%s\"", err);
+    ck_assert_int_eq(u->fd, -1);
+    ck_assert_uint_eq(udp_path_payload(u), 1452);
+    add_slot(sl, 40, 3, 1);
+    add_slot(sl, 40, 4, 2);
+    ck_assert_int_eq(udp_send(u, sl->p, 2, 100.0), 0);
+    ck_assert_uint_eq(u->stats.send_errors, 2);
+    ck_assert_uint_eq(u->stats.lines_failed, 7);
+    ck_assert_uint_eq(u->stats.datagrams_sent, 0);
+    /* later, when a retry is due: still failing, still counted, no crash */
+    ck_assert_int_eq(udp_send(u, sl->p, 2, 200.0), 0);
+    ck_assert_uint_eq(u->stats.send_errors, 4);
+    ck_assert_uint_eq(u->stats.lines_failed, 14);
+    ck_assert_uint_ge(u->stats.resolve_errors, 1);
+    udp_maintain(u, 300.0, 1);
+    ck_assert_int_eq(u->fd, -1);
+    udp_close(u);
+    free_slots(sl);
+    free(sl);
+    free(u);
+}
+END_TEST
+
+START_TEST(maintain_keeps_socket)
+{
+    char port[16], err[512], buf[256];
+    struct udp_sender *u = malloc(sizeof *u);
+    struct slots *sl = calloc(1, sizeof *sl);
+    int rx = bind_receiver(AF_INET, port), fd;
+    ck_assert_int_ge(rx, 0);
+    ck_assert_int_eq(udp_init(u, "127.0.0.1", port, 5, 0, err, sizeof err), UDP_OK);
+    fd = u->fd;
+    udp_maintain(u, 10, 1); /* same address: same socket */
+    ck_assert_int_eq(u->fd, fd);
+    ck_assert_uint_eq(u->stats.resolve_errors, 0);
+    add_slot(sl, 20, 1, 1);
+    ck_assert_int_eq(udp_send(u, sl->p, 1, 11), 1);
+    ck_assert_int_eq(recv_one(rx, buf, sizeof buf, 2000), 20);
+    udp_close(u);
+    close(rx);
+    free_slots(sl);
+    free(sl);
+    free(u);
+}
+END_TEST
+
+static Suite *udp_suite(void)
+{
+    Suite *s = suite_create("udp");
+    TCase *tc = tcase_create("loopback");
+    tcase_add_test(tc, send_three_ipv4);
+    tcase_add_test(tc, send_three_ipv6);
+    tcase_add_test(tc, send_more_than_a_batch);
+    tcase_add_test(tc, path_payload_loopback);
+    tcase_add_test(tc, refused_is_counted);
+    tcase_add_test(tc, unresolvable_name);
+    tcase_add_test(tc, maintain_keeps_socket);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(udp_suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -5,7 +5,11 @@ CROSS_COMPILE ?=
 ifeq ($(origin CC),default)
 CC = $(CROSS_COMPILE)gcc
 endif
-PKG_CONFIG ?= pkg-config
+# Cross builds: CROSS_COMPILE=aarch64-linux-gnu- picks $(CROSS_COMPILE)gcc and
+# $(CROSS_COMPILE)pkg-config (Debian's pkgconf:<arch> wrapper, which reads the
+# target's .pc files). With CC=... alone, pass PKG_CONFIG=... for the target.
+PKG_CONFIG ?= $(CROSS_COMPILE)pkg-config
+STRIP ?= $(CROSS_COMPILE)strip
 OPTIMIZATION ?= -O2
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?=
@@ -31,7 +35,7 @@ TESTS = test_procparse test_cpu test_mem test_system test_lineproto test_packer 
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=
 
-.PHONY: all clean install check unit integration
+.PHONY: all clean install check unit integration static size
 all: procflux
 
 procflux: $(OBJS) build/main.o
@@ -56,6 +60,7 @@ unit: $(TEST_BINS)
 
 integration: procflux
 	tests/integration/run.sh ./procflux
+	tests/integration/reliability.sh ./procflux
 
 check: unit integration
 
@@ -64,11 +69,72 @@ install: procflux
 	install -m 0755 procflux $(DESTDIR)$(BINDIR)/procflux
 
 clean:
-	rm -rf build procflux
+	rm -rf build procflux procflux-static
+
+# make static: one fully static ./procflux-static. With musl (Debian's
+# musl-tools, STATIC_CC=musl-gcc) libev is built for musl from Debian's
+# source package into build/static/libev/ by contrib/static/build-libev-musl.sh,
+# since Debian's libev.a is built for glibc. Without $(STATIC_CC) (a build host
+# without musl-tools, or a cross build: Debian has no cross musl-gcc) it falls
+# back to $(CC) -static against glibc and the system's libev.a, and says so.
+STATIC_CC ?= $(CROSS_COMPILE)musl-gcc
+STATIC_LIBC ?= musl
+LIBEV_MUSL = build/static/libev
+ifeq ($(STATIC_LIBC),musl)
+STATIC_DIR = build/static
+STATIC_CC_USED = $(STATIC_CC)
+STATIC_CPPFLAGS = -isystem $(LIBEV_MUSL)/include
+STATIC_LIBDIRS = -L$(LIBEV_MUSL)/lib
+STATIC_PREREQ = $(LIBEV_MUSL)/lib/libev.a
+else
+STATIC_DIR = build/static-glibc
+STATIC_CC_USED = $(CC)
+STATIC_CPPFLAGS =
+STATIC_LIBDIRS =
+STATIC_PREREQ =
+endif
+STATIC_OBJS = $(SRCS:src/%.c=$(STATIC_DIR)/%.o) $(STATIC_DIR)/main.o
+
+static:
+	@if command -v $(STATIC_CC) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory procflux-static STATIC_LIBC=musl; \
+	else \
+	  echo "make static: $(STATIC_CC) not found; FALLBACK to a static glibc build with $(CC)"; \
+	  $(MAKE) --no-print-directory procflux-static STATIC_LIBC=glibc; \
+	fi
+
+procflux-static: $(STATIC_OBJS) $(STATIC_PREREQ)
+	$(STATIC_CC_USED) $(ALL_CFLAGS) $(LDFLAGS) -static -Wl,--gc-sections $(STATIC_LIBDIRS) \
+	  -o $@ $(STATIC_OBJS) $(LIBS)
+	@echo "make static: ./procflux-static is a static $(STATIC_LIBC) binary"
+
+$(STATIC_DIR)/%.o: src/%.c $(STATIC_PREREQ)
+	@mkdir -p $(@D)
+	$(STATIC_CC_USED) $(ALL_CFLAGS) $(STATIC_CPPFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+
+$(LIBEV_MUSL)/lib/libev.a:
+	contrib/static/build-libev-musl.sh $(LIBEV_MUSL) $(STATIC_CC)
+
+# make size: stripped sizes of ./procflux and ./procflux-static (build both
+# first) against the targets in BENCHMARKS.md.
+SIZE_MAX_DEFAULT = 65536
+SIZE_MAX_STATIC = 153600
+size: procflux
+	@mkdir -p build
+	@$(STRIP) -o build/procflux.stripped procflux
+	@n=$$(wc -c <build/procflux.stripped); \
+	 v=OK; [ $$n -le $(SIZE_MAX_DEFAULT) ] || v=OVER; \
+	 echo "size: procflux stripped        $$n bytes ($$((n / 1024)) KiB), target <= $$(( $(SIZE_MAX_DEFAULT) / 1024 )) KiB: $$v"
+	@if [ -f procflux-static ]; then \
+	  $(STRIP) -o build/procflux-static.stripped procflux-static; \
+	  n=$$(wc -c <build/procflux-static.stripped); \
+	  v=OK; [ $$n -le $(SIZE_MAX_STATIC) ] || v=OVER; \
+	  echo "size: procflux-static stripped $$n bytes ($$((n / 1024)) KiB), target <= $$(( $(SIZE_MAX_STATIC) / 1024 )) KiB (musl): $$v"; \
+	else echo "size: no ./procflux-static (run make static first)"; fi
 
 # Fragments owned by their folders: the benchmark (make bench, the
 # no-allocation check) and the fuzzers (make fuzz).
 -include tests/bench/bench.mk
 -include tests/fuzz/fuzz.mk
 
--include $(OBJS:.o=.d) build/main.d $(TEST_BINS:%=%.d)
+-include $(OBJS:.o=.d) build/main.d $(TEST_BINS:%=%.d) $(STATIC_OBJS:.o=.d)

@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "packer.h"
 #include "system.h"
+#include "log.h"
 #include "udp.h"
 
 /*
@@ -62,6 +63,8 @@ struct agent {
     char *outbuf;              /* stdout buffer */
 
     struct agent_counters n;
+    struct log_limit read_log;
+    int warned_beyond;
     int exit_code;
 };
 

@@ -42,6 +42,7 @@ struct udp_sender {
     int fd;                          /* -1 while unresolved */
     struct sockaddr_storage addr;    /* the address connected to */
     socklen_t addrlen;
+    int numeric;                     /* host is an IP address: never looked up again */
     double resolve_every;            /* seconds; 0: only after errors */
     double next_resolve;             /* monotonic time of the next attempt */
     double backoff;                  /* seconds between failed attempts */

@@ -74,11 +74,25 @@ static void emit(struct agent *a, const char *prefix, size_t plen, int nfields, 
 
 /* ---- the tick ----------------------------------------------------------- */
 
+static void read_failed(struct agent *a, const char *path)
+{
+    a->n.read_errors++;
+    log_limited(&a->read_log, ev_now(a->loop), LOG_WARN, "cannot read %s: %s; skipping it this tick",
+                path, strerror(errno));
+}
+
 static void sample_all(struct agent *a)
 {
-    if ((a->active & COLLECT_CPU) && cpu_sample(&a->cpu) < 0) a->n.read_errors++;
-    if ((a->active & COLLECT_MEM) && mem_sample(&a->mem) < 0) a->n.read_errors++;
-    if ((a->active & COLLECT_SYSTEM) && system_sample(&a->sys) < 0) a->n.read_errors++;
+    if ((a->active & COLLECT_CPU)) {
+        if (cpu_sample(&a->cpu) < 0) read_failed(a, a->cpu.pf.path);
+        if (a->cpu.beyond && !a->warned_beyond) {
+            a->warned_beyond = 1;
+            log_msg(LOG_WARN, "%d CPU(s) came online beyond the %d sized at start; they are "
+                    "skipped until procflux restarts", a->cpu.beyond, a->cpu.max);
+        }
+    }
+    if ((a->active & COLLECT_MEM) && mem_sample(&a->mem) < 0) read_failed(a, a->mem.pf.path);
+    if ((a->active & COLLECT_SYSTEM) && system_sample(&a->sys) < 0) read_failed(a, a->sys.loadavg.path);
 }
 
 static void emit_all(struct agent *a, double now)
@@ -288,6 +302,7 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     a->last_tick_index = -1;
     a->udp.fd = -1;
     a->n_cpus_fallback = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    log_limit_init(&a->read_log, 10);
 
     open_collectors(a, root);
     if (!a->active) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,7 +87,12 @@ int udp_init(struct udp_sender *u, const char *host, const char *port, double re
     u->fd = -1;
     snprintf(u->host, sizeof u->host, "%s", host);
     snprintf(u->port, sizeof u->port, "%s", port);
-    u->resolve_every = resolve_every;
+    {
+        /* A numeric address never changes: no periodic look-ups for it. */
+        unsigned char tmp[sizeof(struct in6_addr)];
+        u->numeric = inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+    }
+    u->resolve_every = u->numeric ? 0 : resolve_every;
     u->backoff = BACKOFF_MIN;
     log_limit_init(&u->send_log, 10);
     log_limit_init(&u->resolve_log, 10);
@@ -124,6 +130,7 @@ void udp_maintain(struct udp_sender *u, double now, int force)
 {
     char err[512], where[96];
     int was_connected = u->fd >= 0;
+    if (u->numeric && u->fd >= 0) return;
     if (!force && (u->next_resolve < 0 || now < u->next_resolve)) return;
     if (resolve(u, err, sizeof err) != UDP_OK) {
         u->stats.resolve_errors++;
@@ -192,7 +199,7 @@ int udp_send(struct udp_sender *u, struct packer_slot **slots, int n, double now
         i += r;
     }
     /* Errors may mean the receiver moved: look the name up again soon. */
-    if (u->errors_since_resolve >= 3 && (u->next_resolve < 0 || u->next_resolve > now + u->backoff)) {
+    if (!u->numeric && u->errors_since_resolve >= 3 && (u->next_resolve < 0 || u->next_resolve > now + u->backoff)) {
         u->next_resolve = now + u->backoff;
         u->errors_since_resolve = 0;
     }

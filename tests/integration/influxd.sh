@@ -3,7 +3,10 @@
 #   influxd_start            sets INFLUX_HTTP, INFLUX_UDP, INFLUX_DIR, INFLUX_PID
 #   influxd_query "InfluxQL" prints the JSON answer
 #   influxd_stop
-# INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer.
+#   influxd_restart          stop and start again on the same ports and data
+# INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer;
+# INFLUX_UDP_IP (default 127.0.0.1) and INFLUX_UDP (default: a free port) place
+# the UDP listener.
 
 free_port() { # $1: tcp|udp
     python3 -c 'import socket,sys
@@ -14,7 +17,7 @@ s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockn
 influxd_start() {
     INFLUX_DIR=$(mktemp -d /tmp/procflux-influxd.XXXXXX)
     INFLUX_HTTP=$(free_port tcp)
-    INFLUX_UDP=$(free_port udp)
+    INFLUX_UDP=${INFLUX_UDP:-$(free_port udp)}
     local rpc; rpc=$(free_port tcp)
     cat > "$INFLUX_DIR/influxdb.conf" <<CONF
 reporting-disabled = true
@@ -32,13 +35,18 @@ bind-address = "127.0.0.1:$rpc"
   store-enabled = false
 [[udp]]
   enabled = true
-  bind-address = "127.0.0.1:$INFLUX_UDP"
+  bind-address = "${INFLUX_UDP_IP:-127.0.0.1}:$INFLUX_UDP"
   database = "procflux"
   batch-size = 5000
   batch-timeout = "200ms"
   read-buffer = ${INFLUX_READ_BUFFER:-8388608}
 CONF
-    influxd -config "$INFLUX_DIR/influxdb.conf" > "$INFLUX_DIR/influxd.log" 2>&1 &
+    influxd_launch
+}
+
+influxd_launch() {
+    : > "$INFLUX_DIR/influxd.log"
+    influxd -config "$INFLUX_DIR/influxdb.conf" >> "$INFLUX_DIR/influxd.log" 2>&1 &
     INFLUX_PID=$!
     for _ in $(seq 1 100); do
         if curl -sf "http://127.0.0.1:$INFLUX_HTTP/ping" >/dev/null 2>&1 &&
@@ -58,6 +66,12 @@ CONF
 influxd_query() {
     curl -sf -G "http://127.0.0.1:$INFLUX_HTTP/query" --data-urlencode "db=procflux" \
         --data-urlencode "epoch=ns" --data-urlencode "q=$1"
+}
+
+influxd_restart() {
+    kill "$INFLUX_PID" 2>/dev/null
+    wait "$INFLUX_PID" 2>/dev/null
+    influxd_launch
 }
 
 influxd_stop() {

@@ -36,18 +36,30 @@ struct config {
     int percpu, totalcpu, cpu_time;
     char proc_root[200];    /* "" → /proc */
     int to_stdout, once, verbose, quiet;
+    int flush_set;          /* --flush given: do not stretch it to the interval */
+    int file_tags;          /* tags[0..file_tags) came from the config file */
+    char *file_text;        /* the config file, which file tags point into */
 };
+
+/** Read when no --config is given and it exists. */
+#define CONFIG_DEFAULT_FILE "/etc/procflux.conf"
 
 #define CONFIG_OK 0
 #define CONFIG_EXIT 1  /* --help or --version printed: exit 0 */
 #define CONFIG_ERR -1
 
 /**
- * Fill @c from defaults, the environment (HOST_PROC) and @argv.
- * Tag strings point into @argv, which must outlive @c.
+ * Fill @c from defaults, the environment (HOST_PROC), the config file
+ * (--config FILE, else CONFIG_DEFAULT_FILE when present; "--config ''" reads
+ * none) and @argv, in that order: later sources override earlier ones, and a
+ * --tag overrides a file tag with the same key. Errors in the file name the
+ * file and the line. Tag strings point into @argv and c->file_text.
  * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR with one sentence in @err.
  */
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);
+
+/** Free what config_parse took (the config file's text). */
+void config_free(struct config *c);
 
 /**
  * Parse a duration with a unit: "250us", "10ms", "1.5s", "2m", "1h".

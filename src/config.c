@@ -19,7 +19,7 @@
 enum {
     OPT_INTERVAL = 256, OPT_FLUSH, OPT_PAYLOAD, OPT_DEST, OPT_HOST, OPT_TAG, OPT_PRECISION,
     OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
-    OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -39,12 +39,19 @@ static const struct option options[] = {
     {"stats-every", required_argument, NULL, OPT_STATS_EVERY},
     {"resolve-every", required_argument, NULL, OPT_RESOLVE_EVERY},
     {"collect", required_argument, NULL, OPT_COLLECT},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+void config_free(struct config *c)
+{
+    free(c->file_text);
+    c->file_text = NULL;
+}
 
 void config_usage(void *fp)
 {
@@ -69,11 +76,13 @@ void config_usage(void *fp)
           "  --resolve-every DURATION  re-resolve the destination name, 0 = only after errors (default 30s)\n"
           "  --stdout                write lines to standard output instead of UDP\n"
           "  --once                  take two readings one interval apart, emit one tick, exit\n"
+          "  --config FILE           settings file, one 'option = value' a line (default\n"
+          "                          " CONFIG_DEFAULT_FILE " when present); the command line wins\n"
           "  --verbose, --quiet      more or less logging on standard error\n"
           "  --help, --version\n"
           "\n"
           "Durations take a unit: us, ms, s, m or h (250us, 10ms, 1.5s, 2m).\n"
-          "Exit status: 0 ok, 2 bad command line, 3 could not start.\n",
+          "Exit status: 0 ok, 2 bad command line or config file, 3 could not start.\n",
           f);
 }
 
@@ -154,7 +163,7 @@ static int parse_dest(struct config *c, const char *val, char *err, size_t errle
     return CONFIG_OK;
 }
 
-static int parse_tag(struct config *c, char *val, char *err, size_t errlen)
+static int parse_tag(struct config *c, char *val, int from_file, char *err, size_t errlen)
 {
     char *eq = strchr(val, '=');
     if (!eq || eq == val || !eq[1])
@@ -175,6 +184,10 @@ static int parse_tag(struct config *c, char *val, char *err, size_t errlen)
     }
     for (int i = 0; i < c->ntags; i++)
         if (strcmp(c->tags[i].key, val) == 0) {
+            if (!from_file && i < c->file_tags) { /* the command line overrides the file */
+                c->tags[i].value = eq + 1;
+                return CONFIG_OK;
+            }
             *eq = '=';
             FAIL("--tag: '%s' repeats the key '%.*s'; each tag key may be given once", val,
                  (int)(eq - val), val);
@@ -210,12 +223,185 @@ static int parse_collect(struct config *c, const char *val, char *err, size_t er
     return CONFIG_OK;
 }
 
-int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
+/*
+ * Apply one option (from the command line or a config file line) to @c.
+ * Tags from the config file may be overridden by --tag with the same key.
+ */
+static int apply_option(struct config *c, int opt, char *optarg, int from_file, char *err,
+                        size_t errlen)
 {
-    const char *env;
-    int opt, flush_set = 0;
     char *end;
     unsigned long v;
+
+    switch (opt) {
+    case OPT_INTERVAL:
+        if (parse_duration_opt("interval", optarg, 0.001, 86400, 0, &c->interval, err, errlen))
+            return CONFIG_ERR;
+        break;
+    case OPT_FLUSH:
+        if (parse_duration_opt("flush", optarg, 0.001, 3600, 0, &c->flush, err, errlen))
+            return CONFIG_ERR;
+        c->flush_set = 1;
+        break;
+    case OPT_STATS_EVERY:
+        if (parse_duration_opt("stats-every", optarg, 0.001, 86400, 1, &c->stats_every, err, errlen))
+            return CONFIG_ERR;
+        break;
+    case OPT_RESOLVE_EVERY:
+        if (parse_duration_opt("resolve-every", optarg, 1, 86400, 1, &c->resolve_every, err, errlen))
+            return CONFIG_ERR;
+        break;
+    case OPT_PAYLOAD:
+        errno = 0;
+        v = strtoul(optarg, &end, 10);
+        if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
+            FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", optarg,
+                 UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
+        c->payload = v;
+        break;
+    case OPT_DEST:
+        if (parse_dest(c, optarg, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_HOST:
+        if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
+        if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%s' is longer than 255 bytes", optarg);
+        if (!lp_representable(optarg, LP_KEY))
+            FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
+                 "at the end of a tag value; remove it", optarg);
+        snprintf(c->host, sizeof c->host, "%s", optarg);
+        break;
+    case OPT_TAG:
+        if (parse_tag(c, optarg, from_file, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_PRECISION:
+        if (strcmp(optarg, "ns") == 0) c->precision = PREC_NS;
+        else if (strcmp(optarg, "us") == 0) c->precision = PREC_US;
+        else if (strcmp(optarg, "ms") == 0) c->precision = PREC_MS;
+        else if (strcmp(optarg, "s") == 0) c->precision = PREC_S;
+        else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", optarg);
+        break;
+    case OPT_COLLECT:
+        if (parse_collect(c, optarg, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_NO_PERCPU: c->percpu = 0; break;
+    case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
+    case OPT_CPU_TIME: c->cpu_time = 1; break;
+    case OPT_PROC_ROOT:
+        if (!optarg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
+        if (strlen(optarg) >= sizeof c->proc_root)
+            FAIL("--proc-root: '%s' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
+        snprintf(c->proc_root, sizeof c->proc_root, "%s", optarg);
+        break;
+    case OPT_STDOUT: c->to_stdout = 1; break;
+    case OPT_ONCE: c->once = 1; break;
+    case OPT_VERBOSE: c->verbose = 1; break;
+    case OPT_QUIET: c->quiet = 1; break;
+    case OPT_CONFIG: break; /* handled before everything else */
+    default: FAIL("internal: unknown option %d", opt);
+    }
+    (void)from_file;
+    return CONFIG_OK;
+}
+
+/* Flag options take no value on the command line; in a file, an optional boolean. */
+static int is_flag(int opt)
+{
+    for (const struct option *o = options; o->name; o++)
+        if (o->val == opt) return o->has_arg == no_argument;
+    return 0;
+}
+
+static int file_bool(const char *v, int *out)
+{
+    if (!*v || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1")) *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0")) *out = 0;
+    else return 0;
+    return 1;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (isspace((unsigned char)*s)) s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    return s;
+}
+
+/*
+ * A config file: one "key = value" per line, keys are the long option names
+ * (without "--"), '#' starts a comment line, repeatable keys (tag) may repeat,
+ * flags take an optional true/false. The file is read whole into c->file_text,
+ * which tag strings point into.
+ */
+static int apply_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    long size;
+    char *line, *next;
+    int lineno = 0;
+
+    if (!f) FAIL("--config: cannot open '%s': %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (1 << 20) ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        FAIL("--config: '%s' is not a regular file of at most 1 MiB", path);
+    }
+    c->file_text = malloc((size_t)size + 1);
+    if (!c->file_text) {
+        fclose(f);
+        FAIL("--config: out of memory reading '%s'", path);
+    }
+    if (fread(c->file_text, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        FAIL("--config: cannot read '%s'", path);
+    }
+    fclose(f);
+    c->file_text[size] = '\0';
+
+    for (line = c->file_text; line; line = next) {
+        char *eq, *key, *val, sub[768];
+        const struct option *o;
+        int on;
+
+        lineno++;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        key = trim(line);
+        if (!*key || *key == '#') continue;
+        eq = strchr(key, '=');
+        val = "";
+        if (eq) {
+            *eq = '\0';
+            val = trim(eq + 1);
+            key = trim(key);
+        }
+        for (o = options; o->name; o++)
+            if (!strcmp(o->name, key)) break;
+        if (!o->name || o->val == OPT_HELP || o->val == OPT_VERSION || o->val == OPT_CONFIG)
+            FAIL("%s:%d: '%s' is not a setting; use the long option names of procflux --help", path,
+                 lineno, key);
+        if (is_flag(o->val)) {
+            if (!file_bool(val, &on))
+                FAIL("%s:%d: %s = '%s': allowed values are true or false", path, lineno, key, val);
+            if (on && apply_option(c, o->val, NULL, 1, sub, sizeof sub) != CONFIG_OK)
+                FAIL("%s:%d: %s", path, lineno, sub);
+            if (!on && o->val == OPT_NO_PERCPU) c->percpu = 1;
+            if (!on && o->val == OPT_NO_TOTALCPU) c->totalcpu = 1;
+            continue;
+        }
+        if (!eq || !*val) FAIL("%s:%d: %s needs a value: %s = VALUE", path, lineno, key, key);
+        if (apply_option(c, o->val, val, 1, sub, sizeof sub) != CONFIG_OK)
+            FAIL("%s:%d: %s", path, lineno, sub);
+    }
+    c->file_tags = c->ntags;
+    return CONFIG_OK;
+}
+
+int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    const char *env, *file = NULL;
+    int opt, explicit_file = 0;
 
     memset(c, 0, sizeof *c);
     c->interval = 1;
@@ -234,72 +420,24 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         snprintf(c->proc_root, sizeof c->proc_root, "%s", env);
     }
 
+    /* The config file comes first so that the command line overrides it. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            file = argv[++i];
+            explicit_file = 1;
+        } else if (!strncmp(argv[i], "--config=", 9)) {
+            file = argv[i] + 9;
+            explicit_file = 1;
+        }
+    }
+    if (!explicit_file && access(CONFIG_DEFAULT_FILE, F_OK) == 0) file = CONFIG_DEFAULT_FILE;
+    if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         switch (opt) {
-        case OPT_INTERVAL:
-            if (parse_duration_opt("interval", optarg, 0.001, 86400, 0, &c->interval, err, errlen))
-                return CONFIG_ERR;
-            break;
-        case OPT_FLUSH:
-            if (parse_duration_opt("flush", optarg, 0.001, 3600, 0, &c->flush, err, errlen))
-                return CONFIG_ERR;
-            flush_set = 1;
-            break;
-        case OPT_STATS_EVERY:
-            if (parse_duration_opt("stats-every", optarg, 0.001, 86400, 1, &c->stats_every, err, errlen))
-                return CONFIG_ERR;
-            break;
-        case OPT_RESOLVE_EVERY:
-            if (parse_duration_opt("resolve-every", optarg, 1, 86400, 1, &c->resolve_every, err, errlen))
-                return CONFIG_ERR;
-            break;
-        case OPT_PAYLOAD:
-            errno = 0;
-            v = strtoul(optarg, &end, 10);
-            if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
-                FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", optarg,
-                     UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
-            c->payload = v;
-            break;
-        case OPT_DEST:
-            if (parse_dest(c, optarg, err, errlen)) return CONFIG_ERR;
-            break;
-        case OPT_HOST:
-            if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
-            if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%s' is longer than 255 bytes", optarg);
-            if (!lp_representable(optarg, LP_KEY))
-                FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
-                     "at the end of a tag value; remove it", optarg);
-            snprintf(c->host, sizeof c->host, "%s", optarg);
-            break;
-        case OPT_TAG:
-            if (parse_tag(c, optarg, err, errlen)) return CONFIG_ERR;
-            break;
-        case OPT_PRECISION:
-            if (strcmp(optarg, "ns") == 0) c->precision = PREC_NS;
-            else if (strcmp(optarg, "us") == 0) c->precision = PREC_US;
-            else if (strcmp(optarg, "ms") == 0) c->precision = PREC_MS;
-            else if (strcmp(optarg, "s") == 0) c->precision = PREC_S;
-            else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", optarg);
-            break;
-        case OPT_COLLECT:
-            if (parse_collect(c, optarg, err, errlen)) return CONFIG_ERR;
-            break;
-        case OPT_NO_PERCPU: c->percpu = 0; break;
-        case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
-        case OPT_CPU_TIME: c->cpu_time = 1; break;
-        case OPT_PROC_ROOT:
-            if (!optarg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
-            if (strlen(optarg) >= sizeof c->proc_root)
-                FAIL("--proc-root: '%s' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
-            snprintf(c->proc_root, sizeof c->proc_root, "%s", optarg);
-            break;
-        case OPT_STDOUT: c->to_stdout = 1; break;
-        case OPT_ONCE: c->once = 1; break;
-        case OPT_VERBOSE: c->verbose = 1; break;
-        case OPT_QUIET: c->quiet = 1; break;
         case OPT_HELP:
             config_usage(stdout);
             return CONFIG_EXIT;
@@ -308,16 +446,18 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
             return CONFIG_EXIT;
         case ':':
             FAIL("%s: a value is required; see procflux --help", argv[optind - 1]);
-        default:
+        case '?':
             if (optopt > 0 && optopt < 256) /* a short option, maybe inside a cluster like -xv */
                 FAIL("'-%c' is not an option; see procflux --help", optopt);
             FAIL("'%s' is not an option; see procflux --help", argv[optind - 1]);
+        default:
+            if (apply_option(c, opt, optarg, 0, err, errlen) != CONFIG_OK) return CONFIG_ERR;
         }
     }
     if (optind < argc) FAIL("'%s' is not an option; procflux takes no arguments (see --help)", argv[optind]);
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
         FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
-    if (!flush_set && c->interval > c->flush) c->flush = c->interval;
+    if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;
     if (!c->host[0]) {
         if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
             snprintf(c->host, sizeof c->host, "localhost");

@@ -16,8 +16,9 @@ int main(int argc, char **argv)
     int rc;
 
     rc = config_parse(&cfg, argc, argv, err, sizeof err);
-    if (rc == CONFIG_EXIT) return 0;
     if (rc != CONFIG_OK) {
+        config_free(&cfg);
+        if (rc == CONFIG_EXIT) return 0;
         fprintf(stderr, "procflux: %s\n", err);
         return EXIT_USAGE;
     }
@@ -28,9 +29,11 @@ int main(int argc, char **argv)
     if (rc != 0) {
         fprintf(stderr, "procflux: %s\n", err);
         agent_free(&agent);
+        config_free(&cfg);
         return rc;
     }
     rc = agent_run(&agent);
     agent_free(&agent);
+    config_free(&cfg);
     return rc;
 }

@@ -397,6 +397,77 @@ START_TEST(no_percpu_and_totalcpu_with_other_collectors)
 }
 END_TEST
 
+/* ---- the config file ---------------------------------------------------- */
+
+static char conf_path[64];
+
+static const char *write_conf(const char *text)
+{
+    int fd;
+    snprintf(conf_path, sizeof conf_path, "/tmp/procflux-test-conf.XXXXXX");
+    fd = mkstemp(conf_path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return conf_path;
+}
+
+START_TEST(config_file_sets_and_command_line_overrides)
+{
+    struct config c;
+    const char *path = write_conf("# a comment\n\n  interval = 250ms \nflush=2s\ntag = dc=ams 1\n"
+                                  "tag = role=db\ncpu-time\nno-percpu = true\nno-totalcpu = false\n"
+                                  "dest = [::1]:9000\n");
+    ck_assert_int_eq(parse(&c, "--config", path, "--interval", "100ms", "--tag", "role=web",
+                           "--tag", "zone=b", NULL), CONFIG_OK);
+    unlink(path);
+    ck_assert_double_eq_tol(c.interval, 0.1, 1e-12); /* command line wins */
+    ck_assert_double_eq_tol(c.flush, 2, 1e-12);      /* from the file */
+    ck_assert_int_eq(c.cpu_time, 1);
+    ck_assert_int_eq(c.percpu, 0);
+    ck_assert_int_eq(c.totalcpu, 1);
+    ck_assert_str_eq(c.dest_host, "::1");
+    ck_assert_str_eq(c.dest_port, "9000");
+    ck_assert_int_eq(c.ntags, 3);
+    ck_assert_str_eq(c.tags[0].key, "dc");
+    ck_assert_str_eq(c.tags[0].value, "ams 1");
+    ck_assert_str_eq(c.tags[1].key, "role");
+    ck_assert_str_eq(c.tags[1].value, "web"); /* --tag overrides the file's tag */
+    ck_assert_str_eq(c.tags[2].key, "zone");
+    config_free(&c);
+}
+END_TEST
+
+START_TEST(config_file_errors_name_file_and_line)
+{
+    static const struct {
+        const char *text, *must;
+    } cases[] = {
+        {"interval = 1s\ninterval = 10\n", ":2: --interval: '10'"},
+        {"\n\nbogus = 1\n", ":3: 'bogus' is not a setting"},
+        {"cpu-time = maybe\n", ":1: cpu-time = 'maybe'"},
+        {"dest\n", ":1: dest needs a value"},
+        {"tag = a=1\ntag = a=2\n", ":2: --tag: 'a=2' repeats"},
+        {"help\n", ":1: 'help' is not a setting"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        const char *path = write_conf(cases[i].text);
+        ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_ERR);
+        unlink(path);
+        ck_assert_msg(strstr(err, path) && strstr(err, cases[i].must), "case %zu: '%s' lacks '%s'", i,
+                      err, cases[i].must);
+        config_free(&c);
+    }
+    {
+        struct config c;
+        ck_assert_int_eq(parse(&c, "--config", "/nonexistent/procflux.conf", NULL), CONFIG_ERR);
+        ck_assert_ptr_nonnull(strstr(err, "/nonexistent/procflux.conf"));
+        config_free(&c);
+    }
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -413,6 +484,11 @@ static Suite *config_suite(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, duration_units);
     tcase_add_test(tc, no_percpu_and_totalcpu_with_other_collectors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("file");
+    tcase_add_test(tc, config_file_sets_and_command_line_overrides);
+    tcase_add_test(tc, config_file_errors_name_file_and_line);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad");

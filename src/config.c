@@ -435,7 +435,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
 
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read cluster like -xv */
     while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         switch (opt) {
         case OPT_HELP:

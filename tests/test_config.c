@@ -487,6 +487,7 @@ static Suite *config_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("file");
+    tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
     suite_add_tcase(s, tc);

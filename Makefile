@@ -20,9 +20,13 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 VERSION = 0.1.0
 
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(OPTIMIZATION) $(WARN) -Iinclude -DPROCFLUX_VERSION='"$(VERSION)"' \
+# 64-bit time_t and off_t on 32-bit glibc targets too (armhf, i386: Y2038);
+# a no-op on 64-bit and musl. Safe with the distribution's libev because
+# procflux uses no ev_stat (the one libev struct with time_t/off_t in it).
+LFS_CFLAGS = -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(LFS_CFLAGS) $(OPTIMIZATION) $(WARN) -Iinclude -DPROCFLUX_VERSION='"$(VERSION)"' \
              -MMD -MP $(CFLAGS)
-LIBS = -lev -lm
+LIBS = -lev
 
 SRCS = src/log.c src/procfile.c src/procparse.c src/cpu.c src/mem.c src/system.c \
        src/lineproto.c src/packer.c src/udp.c src/config.c src/agent.c

@@ -1,10 +1,10 @@
 #include "agent.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lineproto.h"
@@ -127,7 +127,7 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
     struct agent *a = w->data;
     double now = ev_now(loop);
     /* The watcher is already rescheduled: this tick is one interval before its next time. */
-    int64_t idx = llround(ev_periodic_at(w) / a->cfg->interval) - 1;
+    int64_t idx = (int64_t)(ev_periodic_at(w) / a->cfg->interval + 0.5) - 1;
     (void)revents;
 
     if (a->last_tick_index >= 0 && idx > a->last_tick_index + 1)
@@ -291,6 +291,23 @@ oom:
     return EXIT_SETUP;
 }
 
+/*
+ * libev grows its arrays the first time they need room: the pending list when
+ * the tick, the flush timer and the stats watcher first fall due in one loop
+ * pass (minutes after start), the timer heap on the first flush. Make them
+ * grow now, so that nothing allocates once the loop runs: feed every watcher
+ * once and take the events back, and start and stop the flush timer.
+ */
+static void presize_loop(struct agent *a)
+{
+    void *ws[] = {&a->tick, &a->flush, &a->stats, &a->sigint, &a->sigterm, &a->sighup};
+    ev_timer_set(&a->flush, 3600, 0);
+    ev_timer_start(a->loop, &a->flush);
+    ev_timer_stop(a->loop, &a->flush);
+    for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) ev_feed_event(a->loop, ws[i], 0);
+    for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) ev_clear_pending(a->loop, ws[i]);
+}
+
 int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errlen)
 {
     const char *root = cfg->proc_root[0] ? cfg->proc_root : NULL;
@@ -312,11 +329,20 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     }
     if ((rc = build_prefixes(a, err, errlen)) != 0) return rc;
 
-    a->loop = ev_default_loop(EVFLAG_AUTO);
+    /*
+     * select, not epoll: procflux watches at most one fd (libev's signal
+     * pipe), and select sleeps with microsecond timeouts where epoll_wait
+     * rounds up to whole milliseconds, which at 1 kHz makes every wake-up late
+     * until the periodic skips a tick. LIBEV_FLAGS still overrides. A 1 us
+     * timer slack (default 50 us) keeps sub-10ms intervals on time.
+     */
+    a->loop = ev_default_loop(EVBACKEND_SELECT | EVFLAG_AUTO);
+    if (!a->loop) a->loop = ev_default_loop(EVFLAG_AUTO);
     if (!a->loop) {
         snprintf(err, errlen, "cannot start the libev loop");
         return EXIT_SETUP;
     }
+    if (cfg->interval < 0.01) prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
     if (cfg->to_stdout) {
         a->outbuf = malloc(STDOUT_BUF);
@@ -354,12 +380,13 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     ev_signal_init(&a->sighup, on_hup, SIGHUP);
     a->tick.data = a->flush.data = a->stats.data = a;
     a->sigint.data = a->sigterm.data = a->sighup.data = a;
+    presize_loop(a);
     return 0;
 }
 
 static void sleep_seconds(double s)
 {
-    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +92,7 @@ int config_duration(const char *s, double *out)
     errno = 0;
     if (!s[0] || s[0] == '-' || s[0] == '+' || isspace((unsigned char)s[0])) return 0;
     v = strtod(s, &end);
-    if (errno || end == s || !isfinite(v)) return 0;
+    if (errno || end == s || !(v - v == 0)) return 0;
     if (strcmp(end, "us") == 0) unit = 1e-6;
     else if (strcmp(end, "ms") == 0) unit = 1e-3;
     else if (strcmp(end, "s") == 0) unit = 1;
@@ -264,7 +263,7 @@ static int apply_option(struct config *c, int opt, char *optarg, int from_file, 
         break;
     case OPT_HOST:
         if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
-        if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%s' is longer than 255 bytes", optarg);
+        if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%.40s...' is longer than 255 bytes", optarg);
         if (!lp_representable(optarg, LP_KEY))
             FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
                  "at the end of a tag value; remove it", optarg);
@@ -289,7 +288,7 @@ static int apply_option(struct config *c, int opt, char *optarg, int from_file, 
     case OPT_PROC_ROOT:
         if (!optarg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
         if (strlen(optarg) >= sizeof c->proc_root)
-            FAIL("--proc-root: '%s' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
+            FAIL("--proc-root: '%.40s...' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
         snprintf(c->proc_root, sizeof c->proc_root, "%s", optarg);
         break;
     case OPT_STDOUT: c->to_stdout = 1; break;
@@ -416,7 +415,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     env = getenv("HOST_PROC");
     if (env && env[0]) {
         if (strlen(env) >= sizeof c->proc_root)
-            FAIL("HOST_PROC: '%s' is longer than %zu bytes", env, sizeof c->proc_root - 1);
+            FAIL("HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof c->proc_root - 1);
         snprintf(c->proc_root, sizeof c->proc_root, "%s", env);
     }
 

@@ -1,6 +1,5 @@
 #include "lineproto.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,8 +129,8 @@ size_t lp_format_float(char *dst, double v)
     size_t n;
     int decimals, e;
 
-    if (!isfinite(v)) return 0;
-    a = fabs(v);
+    if (!(v - v == 0)) return 0; /* NaN or ±Inf, without libm */
+    a = v < 0 ? -v : v;
     if (a != 0 && (a < 1e-4 || a >= 1e9)) {
         int k = snprintf(tmp, sizeof tmp, "%.17g", v);
         memcpy(dst, tmp, (size_t)k);

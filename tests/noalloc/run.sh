@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# No heap allocation after start-up: procflux runs at 1 kHz under an
+# LD_PRELOAD shim that counts malloc/calloc/realloc/posix_memalign/... calls.
+#
+#   tests/noalloc/run.sh PROCFLUX SHIM.so SINK
+#
+# Each case runs procflux twice, ~0.3 s (~300 ticks) and ~2.3 s (~2300
+# ticks), stopped with SIGTERM, and checks
+#   1. the long run's total count equals the short run's: anything done per
+#      tick (or per flush, per telemetry line, per send error) would make the
+#      long run's count larger;
+#   2. within the long run, the count at 0.3 s equals the count at 2.3 s
+#      (SIGUSR2 snapshots): nothing at all was allocated in between.
+# Prints "N passed, M failed" and exits 1 on any failure.
+set -u
+PROCFLUX=${1:?usage: run.sh PROCFLUX SHIM.so SINK}
+SHIM=${2:?usage: run.sh PROCFLUX SHIM.so SINK}
+SINK=${3:?usage: run.sh PROCFLUX SHIM.so SINK}
+case $SHIM in /*) ;; *) SHIM=$PWD/$SHIM ;; esac
+SHORT=${NOALLOC_SHORT:-0.3}
+LONG=${NOALLOC_LONG:-2.3}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/procflux-noalloc.XXXXXX")
+SINK_PID=
+cleanup() {
+    [ -n "$SINK_PID" ] && kill -TERM "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$SINK" "$TMP/sink.txt" "$TMP/port" >/dev/null &
+SINK_PID=$!
+for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.02; done
+PORT=$(cat "$TMP/port")
+# A port nobody listens on: every send fails (ECONNREFUSED), exercising the error path.
+CLOSED_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)
+
+passed=0
+failed=0
+allocs() { sed -n 's/^allocs=\([0-9]*\).*/\1/p' "$1" | sed -n "${2:-1}p"; }
+
+# run_case NAME -- PROCFLUX-ARGS...     (INFO_ONLY=1: report, do not count a failure)
+run_case() {
+    local name=$1 out_s=$TMP/$1.short out_l=$TMP/$1.long pid a_s a_l snap1 snap2 ok=1
+    shift 2
+    # short run
+    COUNTALLOC_OUT=$out_s LD_PRELOAD=$SHIM "$PROCFLUX" "$@" >/dev/null 2>"$TMP/$name.err" &
+    pid=$!
+    sleep "$SHORT"
+    kill -TERM "$pid"; wait "$pid"
+    # long run, with snapshots at SHORT and at LONG
+    COUNTALLOC_OUT=$out_l LD_PRELOAD=$SHIM "$PROCFLUX" "$@" >/dev/null 2>>"$TMP/$name.err" &
+    pid=$!
+    sleep "$SHORT"
+    kill -USR2 "$pid"
+    sleep "$(awk "BEGIN { print $LONG - $SHORT }")"
+    kill -USR2 "$pid"
+    sleep 0.05
+    kill -TERM "$pid"; wait "$pid"
+    a_s=$(allocs "$out_s"); a_l=$(allocs "$out_l")
+    snap1=$(allocs "$out_l.snap" 1); snap2=$(allocs "$out_l.snap" 2)
+    if [ -z "$a_s" ] || [ -z "$a_l" ] || [ -z "$snap1" ] || [ -z "$snap2" ]; then
+        echo "FAIL $name: no counts (did procflux start? $(head -c 300 "$TMP/$name.err"))"
+        failed=$((failed + 1))
+        return
+    fi
+    if [ "$a_s" != "$a_l" ]; then
+        echo "FAIL $name: ${SHORT} s run made $a_s allocations, ${LONG} s run $a_l (+$((a_l - a_s)))"
+        ok=0
+    fi
+    if [ "$snap1" != "$snap2" ]; then
+        echo "FAIL $name: $((snap2 - snap1)) allocations between ${SHORT} s and ${LONG} s into the run"
+        echo "     at ${SHORT} s: $(sed -n 1p "$out_l.snap")"
+        echo "     at ${LONG} s: $(sed -n 2p "$out_l.snap")"
+        ok=0
+    fi
+    if [ $ok = 1 ]; then
+        echo "ok   $name: $a_s allocations in both runs (all at start-up/exit), none between ${SHORT} s and ${LONG} s"
+        passed=$((passed + 1))
+    elif [ "${INFO_ONLY:-0}" = 1 ]; then
+        echo "info $name: not counted as a failure (NOALLOC_STRICT=1 counts it): $INFO_WHY"
+    else
+        failed=$((failed + 1))
+    fi
+}
+
+run_case udp-1khz -- --interval 1ms --dest "127.0.0.1:$PORT"
+run_case stdout-1khz -- --interval 1ms --stdout
+run_case udp-telemetry-flush -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every 100ms --flush 20ms
+run_case udp-small-payload -- --interval 1ms --dest "127.0.0.1:$PORT" --payload 512 --flush 5ms
+run_case send-errors -- --interval 1ms --dest "127.0.0.1:$CLOSED_PORT" --flush 10ms
+# A numeric --dest cannot change: re-resolving it need not call getaddrinfo.
+run_case re-resolve-numeric -- --interval 1ms --dest "127.0.0.1:$PORT" --resolve-every 1s
+# A name has to go through getaddrinfo, which allocates inside libc.
+INFO_ONLY=$([ "${NOALLOC_STRICT:-0}" = 1 ] && echo 0 || echo 1) \
+INFO_WHY="getaddrinfo allocates inside libc each time a --dest name is resolved again (--resolve-every, default 30 s)" \
+    run_case re-resolve-name -- --interval 1ms --dest "localhost:$PORT" --resolve-every 1s
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

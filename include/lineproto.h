@@ -36,7 +36,8 @@ size_t lp_escape(char *dst, size_t cap, const char *s, enum lp_context ctx);
  * Whether @s survives escaping for @ctx and InfluxDB's parsing unchanged.
  * InfluxDB 1.x takes any delimiter right after a backslash as escaped, so a
  * measurement, key or value that ends in a backslash cannot be written (it
- * would swallow the ',', '=' or ' ' that follows it).
+ * would swallow the ',', '=' or ' ' that follows it); nor can one holding a
+ * newline, which ends the line wherever it stands.
  * @return 1 when representable.
  */
 int lp_representable(const char *s, enum lp_context ctx);

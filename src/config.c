@@ -178,8 +178,8 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
     }
     if (!lp_representable(val, LP_KEY) || !lp_representable(eq + 1, LP_KEY)) {
         *eq = '=';
-        FAIL("--tag: '%s' has a key or value ending in a backslash, which InfluxDB's line "
-             "protocol cannot carry; remove it", val);
+        FAIL("--tag: '%s' has a key or value holding a newline or ending in a backslash, which "
+             "InfluxDB's line protocol cannot carry; remove it", val);
     }
     for (int i = 0; i < c->ntags; i++)
         if (strcmp(c->tags[i].key, val) == 0) {

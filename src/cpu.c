@@ -59,20 +59,20 @@ int cpu_parse(const char *buf, size_t len, struct cpu_times *total, struct cpu_t
 int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double pct[CPU_NCOUNTERS])
 {
     uint64_t d[CPU_NCOUNTERS] = {0};
-    uint64_t total = 0;
+    double total = 0; /* in double: ten 64-bit deltas can overflow a uint64_t sum */
     int n = cur->n;
 
     if (prev->n == 0 || cur->n == 0 || prev->n != cur->n) return 0;
     for (int i = 0; i < n; i++) d[i] = cur->v[i] > prev->v[i] ? cur->v[i] - prev->v[i] : 0;
-    for (int i = 0; i < n && i <= CPU_STEAL; i++) total += d[i];
-    if (total == 0) return 0;
+    for (int i = 0; i < n && i <= CPU_STEAL; i++) total += (double)d[i];
+    if (total <= 0) return 0;
 
     for (int i = 0; i < n; i++) {
         uint64_t x = d[i];
         if (i == CPU_USER && n > CPU_GUEST) x = x > d[CPU_GUEST] ? x - d[CPU_GUEST] : 0;
         if (i == CPU_NICE && n > CPU_GUEST_NICE)
             x = x > d[CPU_GUEST_NICE] ? x - d[CPU_GUEST_NICE] : 0;
-        pct[i] = 100.0 * (double)x / (double)total;
+        pct[i] = 100.0 * (double)x / total;
         if (pct[i] > 100.0) pct[i] = 100.0; /* guest beyond total on a confused kernel */
     }
     return n;

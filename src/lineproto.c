@@ -31,10 +31,13 @@ size_t lp_escape(char *dst, size_t cap, const char *s, enum lp_context ctx)
 int lp_representable(const char *s, enum lp_context ctx)
 {
     size_t n = strlen(s);
+    if (ctx == LP_STRING) return 1;
+    /* A newline ends a line whatever precedes it: no escape exists for it. */
+    if (memchr(s, '\n', n)) return 0;
     /* InfluxDB 1.x treats a delimiter as escaped whenever the byte before it
        is a backslash, so a name or value ending in one would swallow the
        ',', '=' or ' ' written after it (checked against influxd 1.6.7). */
-    return ctx == LP_STRING || n == 0 || s[n - 1] != '\\';
+    return n == 0 || s[n - 1] != '\\';
 }
 
 size_t lp_series_build(char *dst, size_t cap, const char *measurement, const struct lp_tag *tags,
@@ -171,7 +174,11 @@ size_t lp_format_float(char *dst, double v)
 /* Longest key + '=' + value + 'i' + ',' for one field. */
 #define FIELD_MAX (64 + 1 + 32 + 2)
 
-size_t lp_line_max(size_t plen, int n) { return plen + (size_t)n * FIELD_MAX + 1 + 21 + 1; }
+/* " <timestamp>\n": a space, up to 20 characters, a newline, and slack: 24,
+   exactly what lp_encode keeps free while it writes the fields. */
+#define TS_ROOM 24
+
+size_t lp_line_max(size_t plen, int n) { return plen + (size_t)n * FIELD_MAX + TS_ROOM; }
 
 size_t lp_encode(char *dst, size_t cap, const char *prefix, size_t plen,
                  const struct sample_field *fields, int n, int64_t ts)
@@ -179,10 +186,10 @@ size_t lp_encode(char *dst, size_t cap, const char *prefix, size_t plen,
     char *p, *stop;
     int written = 0;
 
-    if (plen + 24 > cap) return 0;
+    if (plen + TS_ROOM > cap) return 0;
     memcpy(dst, prefix, plen);
     p = dst + plen;
-    stop = dst + cap - 24; /* room for " <timestamp>\n" */
+    stop = dst + cap - TS_ROOM; /* room for " <timestamp>\n" */
     for (int i = 0; i < n; i++) {
         size_t klen = strlen(fields[i].key), vlen;
         char *start = p;

@@ -134,8 +134,10 @@ int mem_fields_of(const struct mem_values *m, struct sample_field *out)
     sample_int(&out[n++], "available", avail);
     sample_int(&out[n++], "used", used);
     if (total > 0) {
-        sample_float(&out[n++], "used_percent", 100.0 * (double)used / (double)total);
-        sample_float(&out[n++], "available_percent", 100.0 * (double)avail / (double)total);
+        /* used <= total, but 100 * used / total can round to 100.00000000000001 */
+        double up = 100.0 * (double)used / (double)total, ap = 100.0 * (double)avail / (double)total;
+        sample_float(&out[n++], "used_percent", up > 100 ? 100 : up);
+        sample_float(&out[n++], "available_percent", ap > 100 ? 100 : ap);
     }
     return n;
 }

@@ -454,6 +454,22 @@ START_TEST(usage_no_delta)
 }
 END_TEST
 
+START_TEST(usage_huge_deltas_do_not_wrap)
+{
+    /* Found by fuzz_cpu: deltas of 2^63 in user and system and 1 in idle
+     * summed to 1 in 64 bits, and every usage came out 100. */
+    struct cpu_times a, b;
+    double pct[CPU_NCOUNTERS];
+    times(&a, 4, (const uint64_t[]){0, 0, 0, 0});
+    times(&b, 4, (const uint64_t[]){1ULL << 63, 0, 1ULL << 63, 1});
+    ck_assert_int_eq(cpu_usage(&a, &b, pct), 4);
+    ck_assert_double_eq_tol(pct[CPU_USER], 50, 1e-9);
+    ck_assert_double_eq_tol(pct[CPU_SYSTEM], 50, 1e-9);
+    ck_assert_double_lt(pct[CPU_IDLE], 1e-15);
+    ck_assert_double_le(pct[CPU_USER] + pct[CPU_SYSTEM] + pct[CPU_IDLE], 100 + 1e-9);
+}
+END_TEST
+
 START_TEST(usage_fixture_deltas)
 {
     const struct kernel *k = &kernels[_i];
@@ -795,6 +811,7 @@ static Suite *cpu_suite(void)
     tcase_add_test(tc, usage_guest_subtracted);
     tcase_add_test(tc, usage_backwards_clamped);
     tcase_add_test(tc, usage_no_delta);
+    tcase_add_test(tc, usage_huge_deltas_do_not_wrap);
     tcase_add_loop_test(tc, usage_fixture_deltas, 0, NKERNELS);
     suite_add_tcase(s, tc);
 

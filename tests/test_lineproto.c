@@ -219,6 +219,35 @@ static int influx_split(const char *s, size_t len, size_t *end)
     return tags;
 }
 
+START_TEST(series_rejects_newlines)
+{
+    /* Found by fuzz_lineproto: a newline ends the line wherever it stands,
+     * and no escape exists for it. */
+    char buf[256];
+    struct lp_tag ok[] = {{"host", "web1"}}, v[] = {{"host", "web\n1"}}, k[] = {{"ho\nst", "web1"}};
+    ck_assert_uint_gt(lp_series_build(buf, sizeof buf, "cpu", ok, 1), 0);
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "cpu", v, 1), 0);
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "cpu", k, 1), 0);
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "c\npu", ok, 1), 0);
+    ck_assert_int_eq(lp_representable("a\nb", LP_STRING), 1); /* fine inside a quoted string */
+}
+END_TEST
+
+START_TEST(encode_fits_in_line_max_with_longest_key)
+{
+    /* Found by fuzz_lineproto: with a 64-byte key, cap == lp_line_max(plen, 1)
+     * was one byte short of what lp_encode keeps free. */
+    static const char key[] = "k123456789012345678901234567890123456789012345678901234567890123";
+    struct sample_field f;
+    char buf[512];
+    size_t cap = lp_line_max(2, 1);
+    ck_assert_uint_eq(strlen(key), 64);
+    ck_assert_uint_le(cap, sizeof buf);
+    sample_int(&f, key, INT64_MIN);
+    ck_assert_uint_gt(lp_encode(buf, cap, "m ", 2, &f, 1, INT64_MIN), 0);
+}
+END_TEST
+
 START_TEST(series_splits_as_influxdb_does)
 {
     /* Backslashes and delimiters in every position: InfluxDB must see exactly
@@ -650,6 +679,8 @@ static Suite *lineproto_suite(void)
     tcase_add_test(tc, series_too_long);
     tcase_add_test(tc, series_empty_measurement_and_too_many_tags);
     tcase_add_test(tc, series_splits_as_influxdb_does);
+    tcase_add_test(tc, series_rejects_newlines);
+    tcase_add_test(tc, encode_fits_in_line_max_with_longest_key);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("numbers");

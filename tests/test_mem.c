@@ -310,6 +310,21 @@ START_TEST(percentages)
 }
 END_TEST
 
+START_TEST(percentages_never_above_100)
+{
+    /* Found by fuzz_mem: with used == total above 2^53/100 bytes,
+     * 100 * used / total rounded to 100.00000000000001. */
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    int n = fields_of_text("MemTotal:       3002399751580330 kB\nMemAvailable:          0 kB\n", f);
+    const struct sample_field *u = find(f, n, "used_percent"), *a = find(f, n, "available_percent");
+    ck_assert_ptr_nonnull(u);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_double_le(u->v.f, 100);
+    ck_assert_double_ge(u->v.f, 100 - 1e-9);
+    ck_assert_double_eq(a->v.f, 0);
+}
+END_TEST
+
 START_TEST(no_memtotal_no_fields)
 {
     struct sample_field f[SAMPLE_MAX_FIELDS];
@@ -558,6 +573,7 @@ static Suite *mem_suite(void)
     tcase_add_test(tc, fixture_spot_checks);
     tcase_add_test(tc, percentages);
     tcase_add_test(tc, no_memtotal_no_fields);
+    tcase_add_test(tc, percentages_never_above_100);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("garbage");

@@ -43,7 +43,7 @@ if [ "${1:-}" = "--ci" ]; then
     done
     CI_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libev-dev:arm64 check:arm64 pkgconf:arm64
              gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libev-dev:armhf check:armhf pkgconf:armhf
-             qemu-user-static musl-tools dpkg-dev binutils"
+             qemu-user-static musl-tools dpkg-dev binutils libclang-rt-14-dev"
 fi
 
 $SUDO apt-get update -q

@@ -1,6 +1,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,6 +240,7 @@ static int build_prefixes(struct agent *a, char *err, size_t errlen)
 
     for (int i = 0; i < c->ntags; i++) tags[ntags++] = c->tags[i];
     tags[ntags++] = (struct lp_tag){"host", c->host};
+    memcpy(cpuname, "cpu", 3);
     tags[ntags] = (struct lp_tag){"cpu", cpuname};
 
     lens = calloc((size_t)nseries, sizeof *lens);
@@ -253,8 +255,8 @@ static int build_prefixes(struct agent *a, char *err, size_t errlen)
             const char *m;
             size_t len;
             int with_cpu = k <= ncpu;
-            if (k == 0) snprintf(cpuname, sizeof cpuname, "cpu-total");
-            else if (k <= ncpu) snprintf(cpuname, sizeof cpuname, "cpu%d", k - 1);
+            if (k == 0) memcpy(cpuname, "cpu-total", sizeof "cpu-total");
+            else if (k <= ncpu) cpuname[3 + lp_format_int(cpuname + 3, k - 1)] = '\0'; /* "cpuN" */
             m = k <= ncpu ? "cpu" : k == ncpu + 1 ? "mem" : k == ncpu + 2 ? "system" : "procflux";
             len = lp_series_build(tmp, sizeof tmp, m, tags, (size_t)ntags + with_cpu);
             if (len == 0) {
@@ -318,7 +320,11 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     a->flush_at = -1;
     a->last_tick_index = -1;
     a->udp.fd = -1;
-    a->n_cpus_fallback = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    {
+        /* What Telegraf's runtime.NumCPU reports: the CPUs this process may run on. */
+        cpu_set_t set;
+        a->n_cpus_fallback = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    }
     log_limit_init(&a->read_log, 10);
 
     open_collectors(a, root);

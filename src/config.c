@@ -2,13 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "procparse.h"
 #include "udp.h"
 
 #ifndef PROCFLUX_VERSION
@@ -20,6 +20,15 @@ enum {
     OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
     OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
 };
+
+/* A long option: its name, whether it takes a value, its OPT_* code. */
+struct option {
+    const char *name;
+    int has_arg;
+    int *unused;
+    int val;
+};
+enum { no_argument, required_argument };
 
 static const struct option options[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
@@ -87,17 +96,16 @@ void config_usage(void *fp)
 
 int config_duration(const char *s, double *out)
 {
-    char *end;
+    const char *p = s, *end = s + strlen(s);
     double v, unit;
-    errno = 0;
-    if (!s[0] || s[0] == '-' || s[0] == '+' || isspace((unsigned char)s[0])) return 0;
-    v = strtod(s, &end);
-    if (errno || end == s || !(v - v == 0)) return 0;
-    if (strcmp(end, "us") == 0) unit = 1e-6;
-    else if (strcmp(end, "ms") == 0) unit = 1e-3;
-    else if (strcmp(end, "s") == 0) unit = 1;
-    else if (strcmp(end, "m") == 0) unit = 60;
-    else if (strcmp(end, "h") == 0) unit = 3600;
+    /* Digits with an optional fraction, then a unit: no sign, no exponent, no
+       white space (pp_udecimal; strtod would also pull its code into RSS). */
+    if (!isdigit((unsigned char)s[0]) || !pp_udecimal(&p, end, &v)) return 0;
+    if (strcmp(p, "us") == 0) unit = 1e-6;
+    else if (strcmp(p, "ms") == 0) unit = 1e-3;
+    else if (strcmp(p, "s") == 0) unit = 1;
+    else if (strcmp(p, "m") == 0) unit = 60;
+    else if (strcmp(p, "h") == 0) unit = 3600;
     else return 0;
     *out = v * unit;
     return 1;
@@ -158,7 +166,7 @@ static int parse_dest(struct config *c, const char *val, char *err, size_t errle
         FAIL("--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
     memcpy(c->dest_host, host, hlen);
     c->dest_host[hlen] = '\0';
-    snprintf(c->dest_port, sizeof c->dest_port, "%ld", p);
+    c->dest_port[lp_format_int(c->dest_port, p)] = '\0';
     return CONFIG_OK;
 }
 
@@ -226,7 +234,7 @@ static int parse_collect(struct config *c, const char *val, char *err, size_t er
  * Apply one option (from the command line or a config file line) to @c.
  * Tags from the config file may be overridden by --tag with the same key.
  */
-static int apply_option(struct config *c, int opt, char *optarg, int from_file, char *err,
+static int apply_option(struct config *c, int opt, char *arg, int from_file, char *err,
                         size_t errlen)
 {
     char *end;
@@ -234,62 +242,62 @@ static int apply_option(struct config *c, int opt, char *optarg, int from_file, 
 
     switch (opt) {
     case OPT_INTERVAL:
-        if (parse_duration_opt("interval", optarg, 0.001, 86400, 0, &c->interval, err, errlen))
+        if (parse_duration_opt("interval", arg, 0.001, 86400, 0, &c->interval, err, errlen))
             return CONFIG_ERR;
         break;
     case OPT_FLUSH:
-        if (parse_duration_opt("flush", optarg, 0.001, 3600, 0, &c->flush, err, errlen))
+        if (parse_duration_opt("flush", arg, 0.001, 3600, 0, &c->flush, err, errlen))
             return CONFIG_ERR;
         c->flush_set = 1;
         break;
     case OPT_STATS_EVERY:
-        if (parse_duration_opt("stats-every", optarg, 0.001, 86400, 1, &c->stats_every, err, errlen))
+        if (parse_duration_opt("stats-every", arg, 0.001, 86400, 1, &c->stats_every, err, errlen))
             return CONFIG_ERR;
         break;
     case OPT_RESOLVE_EVERY:
-        if (parse_duration_opt("resolve-every", optarg, 1, 86400, 1, &c->resolve_every, err, errlen))
+        if (parse_duration_opt("resolve-every", arg, 1, 86400, 1, &c->resolve_every, err, errlen))
             return CONFIG_ERR;
         break;
     case OPT_PAYLOAD:
         errno = 0;
-        v = strtoul(optarg, &end, 10);
-        if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
-            FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", optarg,
+        v = strtoul(arg, &end, 10);
+        if (!isdigit((unsigned char)arg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
+            FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", arg,
                  UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
         c->payload = v;
         break;
     case OPT_DEST:
-        if (parse_dest(c, optarg, err, errlen)) return CONFIG_ERR;
+        if (parse_dest(c, arg, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_HOST:
-        if (!optarg[0]) FAIL("--host: the name is empty; give a non-empty host name");
-        if (strlen(optarg) >= sizeof c->host) FAIL("--host: '%.40s...' is longer than 255 bytes", optarg);
-        if (!lp_representable(optarg, LP_KEY))
+        if (!arg[0]) FAIL("--host: the name is empty; give a non-empty host name");
+        if (strlen(arg) >= sizeof c->host) FAIL("--host: '%.40s...' is longer than 255 bytes", arg);
+        if (!lp_representable(arg, LP_KEY))
             FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
-                 "at the end of a tag value; remove it", optarg);
-        snprintf(c->host, sizeof c->host, "%s", optarg);
+                 "at the end of a tag value; remove it", arg);
+        memcpy(c->host, arg, strlen(arg) + 1);
         break;
     case OPT_TAG:
-        if (parse_tag(c, optarg, from_file, err, errlen)) return CONFIG_ERR;
+        if (parse_tag(c, arg, from_file, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_PRECISION:
-        if (strcmp(optarg, "ns") == 0) c->precision = PREC_NS;
-        else if (strcmp(optarg, "us") == 0) c->precision = PREC_US;
-        else if (strcmp(optarg, "ms") == 0) c->precision = PREC_MS;
-        else if (strcmp(optarg, "s") == 0) c->precision = PREC_S;
-        else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", optarg);
+        if (strcmp(arg, "ns") == 0) c->precision = PREC_NS;
+        else if (strcmp(arg, "us") == 0) c->precision = PREC_US;
+        else if (strcmp(arg, "ms") == 0) c->precision = PREC_MS;
+        else if (strcmp(arg, "s") == 0) c->precision = PREC_S;
+        else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", arg);
         break;
     case OPT_COLLECT:
-        if (parse_collect(c, optarg, err, errlen)) return CONFIG_ERR;
+        if (parse_collect(c, arg, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_NO_PERCPU: c->percpu = 0; break;
     case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
     case OPT_CPU_TIME: c->cpu_time = 1; break;
     case OPT_PROC_ROOT:
-        if (!optarg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
-        if (strlen(optarg) >= sizeof c->proc_root)
-            FAIL("--proc-root: '%.40s...' is longer than %zu bytes", optarg, sizeof c->proc_root - 1);
-        snprintf(c->proc_root, sizeof c->proc_root, "%s", optarg);
+        if (!arg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
+        if (strlen(arg) >= sizeof c->proc_root)
+            FAIL("--proc-root: '%.40s...' is longer than %zu bytes", arg, sizeof c->proc_root - 1);
+        memcpy(c->proc_root, arg, strlen(arg) + 1);
         break;
     case OPT_STDOUT: c->to_stdout = 1; break;
     case OPT_ONCE: c->once = 1; break;
@@ -400,15 +408,15 @@ static int apply_file(struct config *c, const char *path, char *err, size_t errl
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
     const char *env, *file = NULL;
-    int opt, explicit_file = 0;
+    int explicit_file = 0;
 
     memset(c, 0, sizeof *c);
     c->interval = 1;
     c->flush = 1;
     c->stats_every = 10;
     c->resolve_every = 30;
-    snprintf(c->dest_host, sizeof c->dest_host, "127.0.0.1");
-    snprintf(c->dest_port, sizeof c->dest_port, "8089");
+    memcpy(c->dest_host, "127.0.0.1", sizeof "127.0.0.1");
+    memcpy(c->dest_port, "8089", sizeof "8089");
     c->precision = PREC_NS;
     c->collect = COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM;
     c->percpu = c->totalcpu = 1;
@@ -416,50 +424,69 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     if (env && env[0]) {
         if (strlen(env) >= sizeof c->proc_root)
             FAIL("HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof c->proc_root - 1);
-        snprintf(c->proc_root, sizeof c->proc_root, "%s", env);
+        memcpy(c->proc_root, env, strlen(env) + 1);
     }
 
-    /* The config file comes first so that the command line overrides it. */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) break;
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-            file = argv[++i];
-            explicit_file = 1;
-        } else if (!strncmp(argv[i], "--config=", 9)) {
-            file = argv[i] + 9;
-            explicit_file = 1;
+    /* Pass 0 finds --config (and --help, --version); the file is applied
+       next; pass 1 applies the command line, which thus overrides the file. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 1; i < argc; i++) {
+            const char *a = argv[i], *eq, *val = NULL;
+            const struct option *o;
+            size_t nl;
+            if (a[0] != '-' || a[1] != '-' || !a[2]) {
+                if (pass == 0) continue;
+                if (a[0] == '-' && a[1] && a[1] != '-')
+                    FAIL("'%s' is not an option; procflux has long options only (see --help)", a);
+                FAIL("'%s' is not an option; procflux takes no arguments (see --help)", a);
+            }
+            /* --name, --name=value or --name value; names in full, no abbreviations */
+            eq = strchr(a + 2, '=');
+            nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+            for (o = options; o->name; o++)
+                if (strlen(o->name) == nl && !memcmp(o->name, a + 2, nl)) break;
+            if (!o->name) {
+                if (pass == 0) continue;
+                FAIL("'%.*s' is not an option; see procflux --help", (int)(nl + 2), a);
+            }
+            if (o->has_arg == required_argument) {
+                if (eq) val = eq + 1;
+                else if (i + 1 < argc) val = argv[++i];
+                else if (pass == 1) FAIL("--%s: a value is required; see procflux --help", o->name);
+                else continue;
+            } else if (eq) {
+                if (pass == 1) FAIL("--%s takes no value, but was given '%s'", o->name, eq + 1);
+                continue;
+            }
+            if (o->val == OPT_HELP) {
+                config_usage(stdout);
+                return CONFIG_EXIT;
+            }
+            if (o->val == OPT_VERSION) {
+                printf("procflux %s\n", PROCFLUX_VERSION);
+                return CONFIG_EXIT;
+            }
+            if (pass == 0) {
+                if (o->val == OPT_CONFIG) {
+                    file = val;
+                    explicit_file = 1;
+                }
+                continue;
+            }
+            /* apply_option may split a --tag value in place: it is argv's own string. */
+            if (apply_option(c, o->val, (char *)val, 0, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+        }
+        if (pass == 0) {
+            if (!explicit_file && access(CONFIG_DEFAULT_FILE, F_OK) == 0) file = CONFIG_DEFAULT_FILE;
+            if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
         }
     }
-    if (!explicit_file && access(CONFIG_DEFAULT_FILE, F_OK) == 0) file = CONFIG_DEFAULT_FILE;
-    if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
-
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc then also forgets a half-read cluster like -xv */
-    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_HELP:
-            config_usage(stdout);
-            return CONFIG_EXIT;
-        case OPT_VERSION:
-            printf("procflux %s\n", PROCFLUX_VERSION);
-            return CONFIG_EXIT;
-        case ':':
-            FAIL("%s: a value is required; see procflux --help", argv[optind - 1]);
-        case '?':
-            if (optopt > 0 && optopt < 256) /* a short option, maybe inside a cluster like -xv */
-                FAIL("'-%c' is not an option; see procflux --help", optopt);
-            FAIL("'%s' is not an option; see procflux --help", argv[optind - 1]);
-        default:
-            if (apply_option(c, opt, optarg, 0, err, errlen) != CONFIG_OK) return CONFIG_ERR;
-        }
-    }
-    if (optind < argc) FAIL("'%s' is not an option; procflux takes no arguments (see --help)", argv[optind]);
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
         FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
     if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;
     if (!c->host[0]) {
         if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
-            snprintf(c->host, sizeof c->host, "localhost");
+            memcpy(c->host, "localhost", sizeof "localhost");
         if (!lp_representable(c->host, LP_KEY))
             FAIL("the host name '%s' cannot be written as a tag value; set one with --host NAME", c->host);
     }

@@ -1,6 +1,8 @@
 #include "cpu.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/auxv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,9 +80,33 @@ int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double 
     return n;
 }
 
+/*
+ * The highest CPU number the kernel could bring online, + 1, from
+ * /sys/devices/system/cpu/possible ("0-127", "0,2-5"): room for hotplug.
+ * Read by hand rather than through sysconf(_SC_NPROCESSORS_CONF), whose
+ * directory walk costs more resident memory than all of procflux's buffers.
+ * @return the count, or 0 when unknown.
+ */
+static int possible_cpus(void)
+{
+    char buf[256];
+    const char *p = buf, *end;
+    uint64_t v, top = 0;
+    int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n <= 0) return 0;
+    end = buf + n;
+    while (p < end && pp_u64(&p, end, &v)) {
+        if (v + 1 > top) top = v + 1;
+        if (p < end && (*p == ',' || *p == '-')) p++;
+    }
+    return top > 0 && top <= 1u << 20 ? (int)top : 0;
+}
+
 int cpu_open(struct cpu_collector *c, const char *root, int cpu_time, char *err, size_t errlen)
 {
-    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    int conf = possible_cpus();
     int beyond, seen;
     struct cpu_times total;
 
@@ -98,7 +124,8 @@ int cpu_open(struct cpu_collector *c, const char *root, int cpu_time, char *err,
         procfile_close(&c->pf);
         return -1;
     }
-    c->max = seen > conf ? seen : (int)(conf > 0 ? conf : 1);
+    c->max = seen > conf ? seen : conf;
+    if (c->max < 1) c->max = 1;
     c->prev = calloc((size_t)c->max + 1, sizeof *c->prev);
     c->cur = calloc((size_t)c->max + 1, sizeof *c->cur);
     if (!c->prev || !c->cur) {
@@ -106,7 +133,7 @@ int cpu_open(struct cpu_collector *c, const char *root, int cpu_time, char *err,
         cpu_close(c);
         return -1;
     }
-    c->clk_tck = (double)sysconf(_SC_CLK_TCK);
+    c->clk_tck = (double)getauxval(AT_CLKTCK); /* what sysconf(_SC_CLK_TCK) reads, without sysconf */
     if (c->clk_tck <= 0) c->clk_tck = 100;
     c->cpu_time = cpu_time;
     return 0;

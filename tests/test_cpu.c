@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "fixture_file.h"
 
 #define MAXCPU 256
 
@@ -38,31 +39,6 @@ static const char *const time_keys[CPU_NCOUNTERS] = {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *fixture_path(const char *dir, const char *file)
-{
-    static char path[1024];
-    const char *root = getenv("FIXTURES");
-    snprintf(path, sizeof path, "%s/%s/%s", root ? root : "tests/fixtures", dir, file);
-    return path;
-}
-
-/* The whole file in an exact-size malloc'd buffer (no NUL), length in *len. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long n;
-    ck_assert_msg(f != NULL, "cannot open %s (set FIXTURES): %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc(n > 0 ? (size_t)n : 1);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 static char *exact(const char *s, size_t *len)
 {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "fixture_file.h"
 
 static const char *const fixtures[] = {
     "linux-2.6.9", "linux-2.6.18", "linux-2.6.32", "linux-3.2", "linux-4.x",
@@ -58,29 +59,6 @@ struct expect {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static const char *fixture_path(const char *dir, const char *file)
-{
-    static char path[1024];
-    const char *root = getenv("FIXTURES");
-    snprintf(path, sizeof path, "%s/%s/%s", root ? root : "tests/fixtures", dir, file);
-    return path;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long n;
-    ck_assert_msg(f != NULL, "cannot open %s (set FIXTURES): %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc(n > 0 ? (size_t)n : 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 static char *exact(const char *s, size_t *len)
 {

@@ -4,7 +4,8 @@
 #   influxd_query "InfluxQL" prints the JSON answer
 #   influxd_stop
 #   influxd_restart          stop and start again on the same ports and data
-# INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer;
+# INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer,
+# INFLUX_BATCH_SIZE/_PENDING/_TIMEOUT set the listener's batching (5000, 10, 200ms);
 # INFLUX_UDP_IP (default 127.0.0.1) and INFLUX_UDP (default: a free port) place
 # the UDP listener.
 
@@ -37,8 +38,9 @@ bind-address = "127.0.0.1:$rpc"
   enabled = true
   bind-address = "${INFLUX_UDP_IP:-127.0.0.1}:$INFLUX_UDP"
   database = "procflux"
-  batch-size = 5000
-  batch-timeout = "200ms"
+  batch-size = ${INFLUX_BATCH_SIZE:-5000}
+  batch-pending = ${INFLUX_BATCH_PENDING:-10}
+  batch-timeout = "${INFLUX_BATCH_TIMEOUT:-200ms}"
   read-buffer = ${INFLUX_READ_BUFFER:-8388608}
 CONF
     influxd_launch

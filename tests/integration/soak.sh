@@ -57,36 +57,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# influxd_start with the soak's listener knobs (influxd.sh fixes the batch settings).
+# influxd_start with the soak's listener knobs.
 soak_influxd_start() {
-    INFLUX_DIR=$(mktemp -d /tmp/procflux-influxd.XXXXXX)
-    INFLUX_HTTP=$(free_port tcp)
-    INFLUX_UDP=${INFLUX_UDP:-$(free_port udp)}
-    local rpc; rpc=$(free_port tcp)
-    cat > "$INFLUX_DIR/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc"
-[meta]
-  dir = "$INFLUX_DIR/meta"
-[data]
-  dir = "$INFLUX_DIR/data"
-  wal-dir = "$INFLUX_DIR/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_HTTP"
-  log-enabled = false
-[monitor]
-  store-enabled = false
-[[udp]]
-  enabled = true
-  bind-address = "127.0.0.1:$INFLUX_UDP"
-  database = "procflux"
-  batch-size = $batch_size
-  batch-pending = $batch_pending
-  batch-timeout = "$batch_timeout"
-  read-buffer = $read_buffer
-CONF
-    influxd_launch
+    INFLUX_BATCH_SIZE=$batch_size INFLUX_BATCH_PENDING=$batch_pending \
+        INFLUX_BATCH_TIMEOUT=$batch_timeout INFLUX_READ_BUFFER=$read_buffer influxd_start
 }
 
 snmp_udp() { # $1: column of /proc/net/snmp's Udp line (system-wide, all sockets)

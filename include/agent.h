@@ -65,6 +65,8 @@ struct agent {
     struct agent_counters n;
     struct log_limit read_log;
     int warned_beyond;
+    double sys_due;          /* ev_now from which the next system line is due */
+    int sys_now;             /* this tick samples and emits system */
     int exit_code;
 };
 

@@ -72,7 +72,8 @@ n_mem = counts[0][0]["values"][0][1] if counts[0] else 0
 n_sys = counts[1][0]["values"][0][1] if counts[1] else 0
 n_self = counts[2][0]["values"][0][1] if counts[2] else 0
 check("every tick landed: mem points == ticks", n_mem == ticks, (n_mem, ticks))
-check("every tick landed: system points == ticks", n_sys == ticks, (n_sys, ticks))
+# system is sampled at most once a second: once per wall-clock second of the run.
+check("system once a second", int(res["seconds"]) <= n_sys <= int(res["seconds"]) + 2, (n_sys, res["seconds"]))
 cpu = {s["tags"]["cpu"]: s["values"][0][1] for s in series(res["Q_cpu"])}
 want = ["cpu-total"] + ["cpu%d" % i for i in range(int(res["ncpu"]))]
 check("cpu series are cpu-total and one per core", sorted(cpu) == sorted(want), sorted(cpu))

@@ -287,7 +287,7 @@ CD=$(collectd_bin)
     echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "procflux: $("$PROCFLUX" --version 2>&1 | head -n 1)"
     echo "collectd: $([ -n "$CD" ] && dpkg-query -W -f='${Version}' collectd-core 2>/dev/null || echo 'not installed')"
-    echo "LIBEV_FLAGS: ${LIBEV_FLAGS:-unset (libev picks: epoll)}"
+    echo "LIBEV_FLAGS: ${LIBEV_FLAGS:-unset (procflux and the floor ask for select)}"
     echo "window: ${WINDOW} s after ${WARMUP} s warm-up, sequential, $ROUNDS round(s)"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"

@@ -16,7 +16,7 @@ influxd_start
 ./procflux --interval "$interval" --dest "127.0.0.1:$INFLUX_UDP" --stats-every 1s &
 pid=$!
 while sleep 1; do
-    out=$(influxd_query "SELECT last(usage_user) AS user, last(usage_system) AS sys, last(usage_idle) AS idle FROM cpu WHERE time > now() - 10s GROUP BY cpu; SELECT last(used_percent) AS used_pct, last(available) AS available, last(total) AS total FROM mem WHERE time > now() - 10s; SELECT last(load1) AS load1 FROM system WHERE time > now() - 10s; SELECT last(ticks) AS ticks, last(lines_sent) AS lines_sent, last(datagrams_sent) AS datagrams FROM procflux")
+    out=$(influxd_query "SELECT last(usage_user) AS usage_user, last(usage_system) AS usage_system, last(usage_idle) AS usage_idle FROM cpu WHERE time > now() - 10s GROUP BY cpu; SELECT last(used_percent) AS used_percent, last(available) AS available, last(total) AS total FROM mem WHERE time > now() - 10s; SELECT last(load1) AS load1, last(uptime) AS uptime FROM system WHERE time > now() - 10s; SELECT last(ticks) AS ticks, last(lines_sent) AS lines_sent, last(datagrams_sent) AS datagrams FROM procflux")
     clear 2>/dev/null || true
     echo "procflux -> InfluxDB udp 127.0.0.1:$INFLUX_UDP (http 127.0.0.1:$INFLUX_HTTP, db procflux), every $interval; Ctrl-C to stop"
     echo

@@ -63,7 +63,7 @@ struct agent {
     char *outbuf;              /* stdout buffer */
 
     struct agent_counters n;
-    struct log_limit read_log;
+    struct log_limit read_log, drop_log;
     int warned_beyond;
     double sys_due;          /* ev_now from which the next system line is due */
     int sys_now;             /* this tick samples and emits system */

@@ -61,9 +61,10 @@ static void emit(struct agent *a, const char *prefix, size_t plen, int nfields, 
     }
     switch (packer_add(&a->packer, a->line, len, now)) {
     case PACKER_ADDED: break;
-    case PACKER_TOO_LONG:
-        log_msg(LOG_WARN, "a %zu-byte line is longer than the %zu-byte payload and was dropped; "
-                "raise --payload or use fewer tags", len, a->packer.payload);
+    case PACKER_TOO_LONG: /* counted in lines_dropped; said at most once per 10 s */
+        log_limited(&a->drop_log, now, LOG_WARN, "a %zu-byte line is longer than the %zu-byte "
+                    "payload and was dropped; raise --payload or use fewer tags", len,
+                    a->packer.payload);
         break;
     case PACKER_NO_SPACE:
         /* Every slot is in use: several full datagrams leave in one sendmmsg. */
@@ -342,6 +343,7 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
         a->n_cpus_fallback = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
     }
     log_limit_init(&a->read_log, 10);
+    log_limit_init(&a->drop_log, 10);
 
     open_collectors(a, root);
     if (!a->active) {

@@ -148,6 +148,20 @@ sleep 1; kill -INT "$pid"; wait "$pid"; rc=$?; sleep 0.6
 n=$(count "SELECT count(total) FROM mem WHERE host = 'sigint'")
 check "SIGINT also sends everything and exits 0" '[ $rc -eq 0 ] && [ "$n" -ge 15 ]' "rc=$rc points=$n"
 
+echo "== a line longer than the payload"
+"$bin" --interval 20ms --flush 100ms --payload 512 --dest "127.0.0.1:$INFLUX_UDP" --stats-every 1h \
+    --host toolong 2>"$work/long.err" &
+pid=$!; pids+=("$pid")
+sleep 2; kill -TERM "$pid"; wait "$pid"; rc=$?; sleep 0.6
+dropped=$(influxd_query "SELECT last(lines_dropped) FROM procflux WHERE host = 'toolong'" | python3 -c 'import json,sys
+s = json.load(sys.stdin)["results"][0].get("series")
+print(s[0]["values"][0][1] if s else -1)')
+nmem=$(count "SELECT count(total) FROM mem WHERE host = 'toolong'")
+ncpu=$(count "SELECT count(usage_idle) FROM cpu WHERE host = 'toolong'")
+nwarn=$(grep -c "longer than the 512-byte payload" "$work/long.err")
+check "too-long lines (mem) are counted, the rest still lands" '[ $rc -eq 0 ] && [ "$dropped" -ge 90 ] && [ "$nmem" -eq 0 ] && [ "$ncpu" -ge 150 ]' "rc=$rc dropped=$dropped mem=$nmem cpu=$ncpu"
+check "and warned about once per 10 s, not per line" '[ "$nwarn" -eq 1 ]' "$(cat "$work/long.err")"
+
 echo "== security"
 "$bin" --interval 100ms --dest "127.0.0.1:$INFLUX_UDP" 2>/dev/null &
 pid=$!; pids+=("$pid")

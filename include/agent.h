@@ -60,7 +60,6 @@ struct agent {
     struct packer packer;
     struct udp_sender udp;
     struct packer_slot **take; /* room for packer.nslots */
-    char *outbuf;              /* stdout buffer */
 
     struct agent_counters n;
     struct log_limit read_log, drop_log;

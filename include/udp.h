@@ -31,7 +31,9 @@
 
 struct udp_stats {
     uint64_t datagrams_sent, bytes_sent, lines_sent;
-    uint64_t send_errors;     /* failed send calls (one per datagram not sent) */
+    uint64_t send_errors;     /* failed send calls: datagrams not sent, and refusals
+                                 (ECONNREFUSED) reported for an earlier datagram */
+    uint64_t datagrams_failed; /* datagrams not sent */
     uint64_t lines_failed;    /* lines in datagrams that could not be sent */
     uint64_t resolve_errors;
 };

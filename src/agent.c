@@ -26,6 +26,18 @@ static int64_t timestamp_now(enum precision p)
     }
 }
 
+/*
+ * Deadlines, back-off and log limits run on the monotonic clock: ev_now is
+ * wall-clock time, and a clock stepped back by X would hold pending lines
+ * (and retries) back by X. Only the tick schedule itself is wall-clock.
+ */
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* ---- sending ------------------------------------------------------------ */
 
 static void send_slots(struct agent *a, int all, double now)
@@ -44,7 +56,10 @@ static void arm_flush(struct agent *a)
     ev_timer_stop(a->loop, &a->flush);
     a->flush_at = due;
     if (due < 0) return;
-    ev_timer_set(&a->flush, due > ev_now(a->loop) ? due - ev_now(a->loop) : 0, 0);
+    {
+        double now = mono_now();
+        ev_timer_set(&a->flush, due > now ? due - now : 0, 0);
+    }
     ev_timer_start(a->loop, &a->flush);
 }
 
@@ -79,7 +94,7 @@ static void emit(struct agent *a, const char *prefix, size_t plen, int nfields, 
 static void read_failed(struct agent *a, const char *path)
 {
     a->n.read_errors++;
-    log_limited(&a->read_log, ev_now(a->loop), LOG_WARN, "cannot read %s: %s; skipping it this tick",
+    log_limited(&a->read_log, mono_now(), LOG_WARN, "cannot read %s: %s; skipping it this tick",
                 path, strerror(errno));
 }
 
@@ -93,7 +108,9 @@ static void read_failed(struct agent *a, const char *path)
 static int system_due(struct agent *a, double now)
 {
     double period = a->cfg->interval > 1 ? a->cfg->interval : 1;
-    if (!(a->active & COLLECT_SYSTEM) || now < a->sys_due) return 0;
+    if (!(a->active & COLLECT_SYSTEM)) return 0;
+    /* (wall clock, to land on whole seconds; a clock stepped back makes it due at once) */
+    if (now < a->sys_due && now > a->sys_due - 2 * period) return 0;
     a->sys_due = ((double)(int64_t)(now / period + 1e-9) + 1) * period - 1e-6;
     return 1;
 }
@@ -143,7 +160,8 @@ static void after_emit(struct agent *a)
 static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
 {
     struct agent *a = w->data;
-    double now = ev_now(loop);
+    double now = mono_now();
+    (void)loop;
     /* The watcher is already rescheduled: this tick is one interval before its next time. */
     int64_t idx = (int64_t)(ev_periodic_at(w) / a->cfg->interval + 0.5) - 1;
     (void)revents;
@@ -163,8 +181,9 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
     struct agent *a = w->data;
     (void)revents;
     a->flush_at = -1;
-    /* A hair of slack: the timer runs on the monotonic clock, deadlines on ev_now. */
-    send_slots(a, 0, ev_now(loop) + 1e-4);
+    (void)loop;
+    /* A hair of slack: libev's timer and our deadline read the clock apart. */
+    send_slots(a, 0, mono_now() + 1e-4);
     arm_flush(a);
 }
 
@@ -189,7 +208,8 @@ static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
 {
     struct agent *a = w->data;
     (void)revents;
-    emit_stats(a, ev_now(loop));
+    (void)loop;
+    emit_stats(a, mono_now());
     after_emit(a);
 }
 
@@ -200,9 +220,9 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
     log_msg(LOG_INFO, "signal %d: sending what is pending and exiting", w->signum);
     /* Send what is pending, then the final counters (which count it), so a
        run's totals always land: what landed == lines_sent + this line. */
-    if (!a->cfg->to_stdout) send_slots(a, 1, ev_now(loop));
-    if (a->cfg->stats_every > 0) emit_stats(a, ev_now(loop));
-    if (!a->cfg->to_stdout) send_slots(a, 1, ev_now(loop));
+    if (!a->cfg->to_stdout) send_slots(a, 1, mono_now());
+    if (a->cfg->stats_every > 0) emit_stats(a, mono_now());
+    if (!a->cfg->to_stdout) send_slots(a, 1, mono_now());
     else fflush(stdout);
     ev_break(loop, EVBREAK_ALL);
 }
@@ -221,7 +241,8 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
         (procfile_reopen(&a->sys.loadavg, err, sizeof err) != PROCFILE_OK ||
          procfile_reopen(&a->sys.uptime, err, sizeof err) != PROCFILE_OK))
         log_msg(LOG_WARN, "%s", err);
-    if (!a->cfg->to_stdout) udp_maintain(&a->udp, ev_now(loop), 1);
+    (void)loop;
+    if (!a->cfg->to_stdout) udp_maintain(&a->udp, mono_now(), 1);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -369,13 +390,14 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     if (cfg->interval < 0.01) prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
     if (cfg->to_stdout) {
-        a->outbuf = malloc(STDOUT_BUF);
-        if (a->outbuf) setvbuf(stdout, a->outbuf, _IOFBF, STDOUT_BUF);
+        /* static: stdio keeps pointing at it until exit, whatever setvbuf later says */
+        static char outbuf[STDOUT_BUF];
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     } else {
         char uerr[512];
         size_t payload;
         int nslots;
-        if (udp_init(&a->udp, cfg->dest_host, cfg->dest_port, cfg->resolve_every, ev_now(a->loop),
+        if (udp_init(&a->udp, cfg->dest_host, cfg->dest_port, cfg->resolve_every, mono_now(),
                      uerr, sizeof uerr) != UDP_OK)
             log_msg(LOG_WARN, "%s; starting anyway and retrying with backoff", uerr);
         payload = cfg->payload ? cfg->payload : udp_path_payload(&a->udp);
@@ -423,9 +445,9 @@ int agent_run(struct agent *a)
         ev_now_update(a->loop);
         sample_all(a, 1);
         a->n.ticks = 1;
-        emit_all(a, ev_now(a->loop));
+        emit_all(a, mono_now());
         if (a->cfg->to_stdout) fflush(stdout);
-        else send_slots(a, 1, ev_now(a->loop));
+        else send_slots(a, 1, mono_now());
         return 0;
     }
     ev_periodic_start(a->loop, &a->tick);
@@ -445,9 +467,8 @@ void agent_free(struct agent *a)
     if (!a->cfg->to_stdout) {
         udp_close(&a->udp);
         packer_free(&a->packer);
-    } else if (a->outbuf) {
+    } else {
         fflush(stdout);
-        setvbuf(stdout, NULL, _IOLBF, 0);
     }
     if (a->loop) ev_loop_destroy(a->loop);
     free(a->take);
@@ -455,5 +476,4 @@ void agent_free(struct agent *a)
     free(a->prefix_store);
     free(a->cpu_prefix);
     free(a->cpu_plen);
-    free(a->outbuf);
 }

@@ -184,6 +184,10 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
         *eq = '=';
         FAIL("--tag: '%s' uses the key cpu, which the cpu measurement sets itself", val);
     }
+    if (strcmp(val, "time") == 0) {
+        *eq = '=';
+        FAIL("--tag: '%s' uses the key time, which InfluxDB rejects (it drops every such point)", val);
+    }
     if (!lp_representable(val, LP_KEY) || !lp_representable(eq + 1, LP_KEY)) {
         *eq = '=';
         FAIL("--tag: '%s' has a key or value holding a newline or ending in a backslash, which "
@@ -192,7 +196,11 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
     for (int i = 0; i < c->ntags; i++)
         if (strcmp(c->tags[i].key, val) == 0) {
             if (!from_file && i < c->file_tags) { /* the command line overrides the file */
-                c->tags[i].value = eq + 1;
+                /* ... once: the tag moves to the command line's part, where a
+                   second --tag with this key is a repeat like any other. */
+                struct lp_tag t = {c->tags[i].key, eq + 1};
+                c->tags[i] = c->tags[c->file_tags - 1];
+                c->tags[--c->file_tags] = t;
                 return CONFIG_OK;
             }
             *eq = '=';
@@ -393,8 +401,18 @@ static int apply_file(struct config *c, const char *path, char *err, size_t errl
                 FAIL("%s:%d: %s = '%s': allowed values are true or false", path, lineno, key, val);
             if (on && apply_option(c, o->val, NULL, 1, sub, sizeof sub) != CONFIG_OK)
                 FAIL("%s:%d: %s", path, lineno, sub);
-            if (!on && o->val == OPT_NO_PERCPU) c->percpu = 1;
-            if (!on && o->val == OPT_NO_TOTALCPU) c->totalcpu = 1;
+            if (!on) { /* a later "false" undoes an earlier "true" */
+                switch (o->val) {
+                case OPT_NO_PERCPU: c->percpu = 1; break;
+                case OPT_NO_TOTALCPU: c->totalcpu = 1; break;
+                case OPT_CPU_TIME: c->cpu_time = 0; break;
+                case OPT_STDOUT: c->to_stdout = 0; break;
+                case OPT_ONCE: c->once = 0; break;
+                case OPT_VERBOSE: c->verbose = 0; break;
+                case OPT_QUIET: c->quiet = 0; break;
+                default: break;
+                }
+            }
             continue;
         }
         if (!eq || !*val) FAIL("%s:%d: %s needs a value: %s = VALUE", path, lineno, key, key);
@@ -481,6 +499,9 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
             if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
         }
     }
+    if (c->precision == PREC_S && c->interval < 1)
+        FAIL("--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
+             "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
         FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
     if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;

@@ -209,6 +209,7 @@ static void count_failed(struct udp_sender *u, struct packer_slot *s, int err, d
 {
     char where[NI_MAXHOST + NI_MAXSERV + 8];
     u->stats.send_errors++;
+    u->stats.datagrams_failed++;
     u->stats.lines_failed += s->lines;
     describe(&u->addr, where, sizeof where);
     log_limited(&u->send_log, now, LOG_WARN, "send to %s (%s) failed: %s; counting and going on",
@@ -224,6 +225,7 @@ int udp_send(struct udp_sender *u, struct packer_slot **slots, int n, double now
         if (u->fd < 0) {
             for (; i < n; i++) {
                 u->stats.send_errors++;
+                u->stats.datagrams_failed++;
                 u->stats.lines_failed += slots[i]->lines;
             }
             log_limited(&u->send_log, now, LOG_WARN, "%s is not resolved yet: %d datagram(s) dropped",
@@ -231,6 +233,7 @@ int udp_send(struct udp_sender *u, struct packer_slot **slots, int n, double now
             return 0;
         }
     }
+    int retried = -1; /* index of the datagram already given its second chance */
     while (i < n) {
         int batch = n - i > UDP_MAX_BATCH ? UDP_MAX_BATCH : n - i, r;
         for (int k = 0; k < batch; k++) {
@@ -241,9 +244,19 @@ int udp_send(struct udp_sender *u, struct packer_slot **slots, int n, double now
         if (r < 0) {
             int e = errno;
             if (e == EINTR) continue;
-            /* This datagram is lost (a refused port reports on the next send); go on. */
-            count_failed(u, slots[i], e, now);
             u->errors_since_resolve++;
+            /*
+             * ECONNREFUSED is the ICMP answer to an *earlier* datagram, reported
+             * on this send, which the kernel did not make: try this one once
+             * more, so the first datagram after a receiver comes back is not
+             * thrown away for its predecessor's refusal.
+             */
+            if (e == ECONNREFUSED && retried != i) {
+                retried = i;
+                u->stats.send_errors++;
+                continue;
+            }
+            count_failed(u, slots[i], e, now);
             i++;
             continue;
         }

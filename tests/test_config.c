@@ -300,6 +300,8 @@ static const struct bad {
     const char *must[2]; /* substrings of the message */
 } bads[] = {
     {{"--interval", "10"}, {"interval", "10"}},
+    {{"--tag", "time=x"}, {"tag", "time=x"}},
+    {{"--precision", "s", "--interval", "100ms"}, {"precision s", "1s"}},
     {{"--interval", "-1s"}, {"interval", "-1s"}},
     {{"--interval", "abc"}, {"interval", "abc"}},
     {{"--interval", "0s"}, {"interval", "0s"}},
@@ -438,6 +440,28 @@ START_TEST(config_file_sets_and_command_line_overrides)
 }
 END_TEST
 
+START_TEST(config_file_flags_and_tag_overrides)
+{
+    struct config c;
+    const char *path = write_conf("cpu-time = true\ncpu-time = false\nstdout\nstdout = no\n"
+                                  "tag = a=0\n");
+    /* a later "false" undoes an earlier "true" */
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_int_eq(c.cpu_time, 0);
+    ck_assert_int_eq(c.to_stdout, 0);
+    config_free(&c);
+    /* --tag replaces the file's tag once; a second --tag with the key is a repeat */
+    ck_assert_int_eq(parse(&c, "--config", path, "--tag", "a=1", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ntags, 1);
+    ck_assert_str_eq(c.tags[0].value, "1");
+    config_free(&c);
+    ck_assert_int_eq(parse(&c, "--config", path, "--tag", "a=1", "--tag", "a=2", NULL), CONFIG_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "repeats"));
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(config_file_errors_name_file_and_line)
 {
     static const struct {
@@ -490,6 +514,7 @@ static Suite *config_suite(void)
     tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
+    tcase_add_test(tc, config_file_flags_and_tag_overrides);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad");

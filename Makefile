@@ -35,7 +35,7 @@ LIBEV ?= -lev
 LIBS = $(LIBEV)
 
 SRCS = src/log.c src/procfile.c src/procparse.c src/cpu.c src/mem.c src/system.c \
-       src/lineproto.c src/packer.c src/udp.c src/config.c src/agent.c
+       src/match.c src/lineproto.c src/packer.c src/udp.c src/config.c src/agent.c
 OBJS = $(SRCS:src/%.c=build/%.o)
 
 # Unit tests: one check suite per module.

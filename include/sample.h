@@ -14,7 +14,9 @@ enum sample_type { SAMPLE_FLOAT, SAMPLE_INT };
 
 struct sample_field {
     const char *key;
+    const char *suffix;     /* written right after key when not NULL ("_max"): set by window.c */
     enum sample_type type;
+    unsigned char windowed; /* a usage/rate gauge: --window reports its min, max and mean */
     union {
         double f;
         int64_t i;
@@ -22,19 +24,30 @@ struct sample_field {
 };
 
 /** The most fields any one series carries per tick. */
-#define SAMPLE_MAX_FIELDS 48
+#define SAMPLE_MAX_FIELDS 64
 
 static inline void sample_float(struct sample_field *f, const char *key, double v)
 {
     f->key = key;
+    f->suffix = 0;
     f->type = SAMPLE_FLOAT;
+    f->windowed = 0;
     f->v.f = v;
+}
+
+/** A usage or rate (a gauge that moves tick to tick): --window aggregates it. */
+static inline void sample_usage(struct sample_field *f, const char *key, double v)
+{
+    sample_float(f, key, v);
+    f->windowed = 1;
 }
 
 static inline void sample_int(struct sample_field *f, const char *key, int64_t v)
 {
     f->key = key;
+    f->suffix = 0;
     f->type = SAMPLE_INT;
+    f->windowed = 0;
     f->v.i = v;
 }
 

@@ -191,12 +191,16 @@ size_t lp_encode(char *dst, size_t cap, const char *prefix, size_t plen,
     p = dst + plen;
     stop = dst + cap - TS_ROOM; /* room for " <timestamp>\n" */
     for (int i = 0; i < n; i++) {
-        size_t klen = strlen(fields[i].key), vlen;
+        size_t klen = strlen(fields[i].key), slen = fields[i].suffix ? strlen(fields[i].suffix) : 0, vlen;
         char *start = p;
-        if (p + klen + 1 + 34 > stop) return 0;
+        if (p + klen + slen + 1 + 34 > stop) return 0;
         if (written) *p++ = ',';
         memcpy(p, fields[i].key, klen);
         p += klen;
+        if (slen) {
+            memcpy(p, fields[i].suffix, slen);
+            p += slen;
+        }
         *p++ = '=';
         if (fields[i].type == SAMPLE_INT) {
             vlen = lp_format_int(p, fields[i].v.i);

@@ -1,0 +1,33 @@
+#ifndef PROCFLUX_MATCH_H
+#define PROCFLUX_MATCH_H
+
+#include <stddef.h>
+
+/*
+ * match: shell-style name patterns for the filters (--net-interfaces,
+ * --diskio-devices, --fields). '*' matches any run of bytes, '?' any one
+ * byte, anything else itself; no classes, no escapes. Allocation-free and
+ * non-recursive, so it may run on every tick.
+ */
+
+/** Patterns a list holds at most. */
+#define MATCH_MAX 32
+
+struct match_list {
+    const char *pat[MATCH_MAX]; /* NUL-terminated; the owner of the list keeps them alive */
+    int n;                      /* 0: an empty list, which matches nothing */
+};
+
+/** Whether @name (@len bytes, need not be NUL-terminated) matches @pat. @return 1 or 0. */
+int match_glob(const char *pat, const char *name, size_t len);
+
+/** Whether @name matches any pattern of @l. @return 1 or 0. */
+int match_any(const struct match_list *l, const char *name, size_t len);
+
+/**
+ * Split @s (modified in place: commas become NULs) into @l.
+ * @return 0, or -1 when it holds more than MATCH_MAX patterns or an empty one.
+ */
+int match_split(struct match_list *l, char *s);
+
+#endif

@@ -14,6 +14,7 @@
 #include "system.h"
 #include "log.h"
 #include "udp.h"
+#include "window.h"
 
 /*
  * agent: the loop. It owns the libev watchers and is the only module that
@@ -45,20 +46,35 @@ struct agent {
     struct mem_collector mem;
     struct system_collector sys;
 
-    /* Escaped series prefixes, built once: [0] cpu-total, [1 + i] cpu i. */
-    char *prefix_store;      /* all prefixes, one allocation */
-    char **cpu_prefix;
-    size_t *cpu_plen;
-    char *mem_prefix, *sys_prefix, *self_prefix;
-    size_t mem_plen, sys_plen, self_plen;
+    /*
+     * Escaped series prefixes of the fixed series, built once into one
+     * allocation: cpu-total, cpu0..cpuN-1, mem, system, kernel, processes,
+     * the pressure series, then procflux once per destination. S_* below
+     * index them.
+     */
+    char *prefix_store;
+    char **prefix;
+    size_t *plen;
+    int s_cpu, s_mem, s_sys, s_self, nseries;
     int n_cpus_fallback;     /* online CPUs at start, for system when cpu is off */
+
+    /* --fields, per measurement (NULL: every field). */
+    const struct match_list *keep_cpu, *keep_mem, *keep_sys, *keep_self;
+
+    /* --window: ticks per window, and one accumulator per windowed series
+       (cpu-total, cpu0.., mem). */
+    int64_t window_ticks;
+    struct window_acc *win;  /* [cpu.max + 2] */
+    int closing;             /* this tick ends a window (always 1 without --window) */
 
     char *line;              /* one encoded line */
     size_t line_cap;
     struct sample_field fields[SAMPLE_MAX_FIELDS];
+    struct sample_field wfields[SAMPLE_MAX_FIELDS]; /* a window's fields */
 
     struct packer packer;
-    struct udp_sender udp;
+    struct udp_sender *udp;  /* one per --dest, each sent every datagram */
+    int nudp;
     struct packer_slot **take; /* room for packer.nslots */
 
     struct agent_counters n;
@@ -78,6 +94,9 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
 
 /** Run until SIGINT/SIGTERM (or one tick with --once). @return the exit code. */
 int agent_run(struct agent *a);
+
+/** Field names of the procflux measurement (NULL-terminated). */
+extern const char *const agent_self_field_names[];
 
 /** Release everything agent_init took. */
 void agent_free(struct agent *a);

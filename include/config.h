@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "lineproto.h"
+#include "match.h"
 
 /*
  * config: the command line (and HOST_PROC) into a struct config. The only
@@ -18,7 +19,31 @@
 
 enum precision { PREC_NS, PREC_US, PREC_MS, PREC_S };
 
-enum collector_bit { COLLECT_CPU = 1, COLLECT_MEM = 2, COLLECT_SYSTEM = 4 };
+enum collector_bit {
+    COLLECT_CPU = 1, COLLECT_MEM = 2, COLLECT_SYSTEM = 4, COLLECT_KERNEL = 8, COLLECT_PROCESSES = 16,
+    COLLECT_PRESSURE = 32, COLLECT_NET = 64, COLLECT_DISKIO = 128,
+};
+#define COLLECT_DEFAULT (COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM)
+
+/** The collector's name for one COLLECT_* bit ("cpu", ..., "diskio"); NULL for others. */
+const char *config_collector_name(unsigned bit);
+
+/** Destinations (--dest, repeatable) at most. */
+#define CONFIG_MAX_DESTS 8
+
+struct config_dest {
+    char host[256];
+    char port[8];
+};
+
+/** --fields for one measurement: the field names (patterns) kept. */
+struct config_fieldset {
+    const char *measurement;
+    struct match_list keep;
+};
+
+/** Measurements --fields may name, at most one --fields each. */
+#define CONFIG_MAX_FIELDSETS 16
 
 struct config {
     double interval;        /* seconds */
@@ -26,8 +51,17 @@ struct config {
     double stats_every;     /* seconds; 0: no self-telemetry */
     double resolve_every;   /* seconds; 0: only after errors */
     size_t payload;         /* bytes; 0: from the path MTU */
-    char dest_host[256];
-    char dest_port[8];
+    struct config_dest dest[CONFIG_MAX_DESTS]; /* every datagram goes to each */
+    int ndest;
+    int dest_from_file;     /* dest[] came from the config file: the first --dest replaces them */
+    double window;          /* seconds; 0: every tick is sent as sampled */
+    struct config_fieldset fieldsets[CONFIG_MAX_FIELDSETS];
+    int nfieldsets;
+    unsigned fieldsets_cli; /* bit k: measurement k's --fields came from the command line */
+    struct match_list net_interfaces;  /* n == 0: every interface but lo */
+    struct match_list diskio_devices;  /* n == 0: whole disks */
+    char strings[4096];     /* pattern lists live here (split in place) */
+    size_t strings_used;
     char host[256];         /* value of the host tag */
     struct lp_tag tags[LP_MAX_TAGS - 2]; /* --tag, in order given; host and cpu are added per series */
     int ntags;

@@ -76,6 +76,10 @@ int cpu_sample(struct cpu_collector *c);
  */
 int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out);
 
+/** Every field name cpu can emit, and those --window aggregates (NULL-terminated). */
+extern const char *const cpu_field_names[];
+extern const char *const cpu_windowed_names[];
+
 /** Free what cpu_open took. */
 void cpu_close(struct cpu_collector *c);
 

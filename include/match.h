@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "sample.h"
+
 /*
  * match: shell-style name patterns for the filters (--net-interfaces,
  * --diskio-devices, --fields). '*' matches any run of bytes, '?' any one
@@ -29,5 +31,17 @@ int match_any(const struct match_list *l, const char *name, size_t len);
  * @return 0, or -1 when it holds more than MATCH_MAX patterns or an empty one.
  */
 int match_split(struct match_list *l, char *s);
+
+/**
+ * --fields: keep only the fields whose name (key and suffix) matches @keep,
+ * in order, compacting @f in place. @return how many are left.
+ */
+int match_fields(const struct match_list *keep, struct sample_field *f, int n);
+
+/**
+ * Whether @pat matches at least one of @names, or one of @windowed (may be
+ * NULL) with the suffix _min, _max or _mean. Both lists NULL-terminated.
+ */
+int match_names(const char *pat, const char *const *names, const char *const *windowed);
 
 #endif

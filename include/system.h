@@ -43,4 +43,7 @@ int system_fields(const struct system_collector *s, int n_cpus, struct sample_fi
 
 void system_close(struct system_collector *s);
 
+/** Every field name system can emit (NULL-terminated). */
+extern const char *const system_field_names[];
+
 #endif

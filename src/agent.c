@@ -44,7 +44,9 @@ static void send_slots(struct agent *a, int all, double now)
 {
     int n = packer_take(&a->packer, all, now, a->take);
     if (n == 0) return;
-    udp_send(&a->udp, a->take, n, now);
+    /* Fan-out: every destination gets every datagram, each with its own
+       socket, resolution and counters; one failing does not hold the others. */
+    for (int d = 0; d < a->nudp; d++) udp_send(&a->udp[d], a->take, n, now);
     packer_release(&a->packer, n);
 }
 
@@ -63,11 +65,14 @@ static void arm_flush(struct agent *a)
     ev_timer_start(a->loop, &a->flush);
 }
 
-static void emit(struct agent *a, const char *prefix, size_t plen, int nfields, int64_t ts, double now)
+/* Encode @f (@nfields of them, --fields applied with @keep) and hand the line on. */
+static void emit(struct agent *a, const char *prefix, size_t plen, const struct match_list *keep,
+                 struct sample_field *f, int nfields, int64_t ts, double now)
 {
     size_t len;
+    if (keep && nfields > 0) nfields = match_fields(keep, f, nfields);
     if (nfields <= 0) return;
-    len = lp_encode(a->line, a->line_cap, prefix, plen, a->fields, nfields, ts);
+    len = lp_encode(a->line, a->line_cap, prefix, plen, f, nfields, ts);
     if (len == 0) return;
     a->n.lines++;
     if (a->cfg->to_stdout) {
@@ -115,6 +120,12 @@ static int system_due(struct agent *a, double now)
     return 1;
 }
 
+/*
+ * Sampling. Without --window every collector is read on every tick. With it,
+ * only the collectors with windowed fields (cpu, mem) are read on every tick;
+ * the others are sent as read on the window's last tick, so they are read on
+ * that tick only.
+ */
 static void sample_all(struct agent *a, int force_system)
 {
     if ((a->active & COLLECT_CPU)) {
@@ -126,25 +137,51 @@ static void sample_all(struct agent *a, int force_system)
         }
     }
     if ((a->active & COLLECT_MEM) && mem_sample(&a->mem) < 0) read_failed(a, a->mem.pf.path);
+    if (!a->closing) {
+        a->sys_now = 0;
+        return;
+    }
     a->sys_now = force_system ? (a->active & COLLECT_SYSTEM) != 0 : system_due(a, ev_now(a->loop));
     if (a->sys_now && system_sample(&a->sys) < 0) read_failed(a, a->sys.loadavg.path);
+}
+
+/*
+ * One series with windowed fields: every tick into its accumulator; on the
+ * window's last tick its aggregates (and the tick's other fields) go out.
+ */
+static void emit_windowed(struct agent *a, int s, struct window_acc *w, const struct match_list *keep,
+                          int nfields, int64_t ts, double now)
+{
+    if (!w) {
+        emit(a, a->prefix[s], a->plen[s], keep, a->fields, nfields, ts, now);
+        return;
+    }
+    window_add(w, a->fields, nfields);
+    if (!a->closing) return;
+    nfields = window_fields(w, a->fields, nfields, a->wfields, SAMPLE_MAX_FIELDS);
+    window_reset(w);
+    emit(a, a->prefix[s], a->plen[s], keep, a->wfields, nfields, ts, now);
 }
 
 static void emit_all(struct agent *a, double now)
 {
     int64_t ts = timestamp_now(a->cfg->precision);
+    struct window_acc *w = a->win;
     if (a->active & COLLECT_CPU) {
         if (a->cfg->totalcpu)
-            emit(a, a->cpu_prefix[0], a->cpu_plen[0], cpu_fields(&a->cpu, -1, a->fields), ts, now);
+            emit_windowed(a, a->s_cpu, w, a->keep_cpu, cpu_fields(&a->cpu, -1, a->fields), ts, now);
         if (a->cfg->percpu)
             for (int i = 0; i < a->cpu.max; i++)
-                emit(a, a->cpu_prefix[i + 1], a->cpu_plen[i + 1], cpu_fields(&a->cpu, i, a->fields),
-                     ts, now);
+                emit_windowed(a, a->s_cpu + 1 + i, w ? w + 1 + i : NULL, a->keep_cpu,
+                              cpu_fields(&a->cpu, i, a->fields), ts, now);
     }
-    if (a->active & COLLECT_MEM) emit(a, a->mem_prefix, a->mem_plen, mem_fields(&a->mem, a->fields), ts, now);
+    if (a->active & COLLECT_MEM)
+        emit_windowed(a, a->s_mem, w ? w + a->cpu.max + 1 : NULL, a->keep_mem,
+                      mem_fields(&a->mem, a->fields), ts, now);
     if (a->sys_now) {
         int ncpu = (a->active & COLLECT_CPU) ? a->cpu.online : a->n_cpus_fallback;
-        emit(a, a->sys_prefix, a->sys_plen, system_fields(&a->sys, ncpu, a->fields), ts, now);
+        emit(a, a->prefix[a->s_sys], a->plen[a->s_sys], a->keep_sys, a->fields,
+             system_fields(&a->sys, ncpu, a->fields), ts, now);
     }
 }
 
@@ -170,9 +207,12 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
         a->n.ticks_missed += (uint64_t)(idx - a->last_tick_index - 1);
     a->last_tick_index = idx;
     a->n.ticks++;
+    /* Windows tile the wall clock like the ticks: one ends on each tick whose
+       index + 1 is a multiple of the window's ticks. */
+    a->closing = a->window_ticks <= 1 || (idx + 1) % a->window_ticks == 0;
     sample_all(a, 0);
     emit_all(a, now);
-    if (!a->cfg->to_stdout) udp_maintain(&a->udp, now, 0);
+    for (int d = 0; d < a->nudp; d++) udp_maintain(&a->udp[d], now, 0);
     after_emit(a);
 }
 
@@ -187,21 +227,34 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
     arm_flush(a);
 }
 
-/* Self-telemetry: cumulative counters, so loss is lines_sent vs what landed. */
+/*
+ * Self-telemetry: cumulative counters, so loss is lines_sent vs what landed.
+ * One line per destination (tag dest), with that destination's counters.
+ */
+const char *const agent_self_field_names[] = {
+    "ticks", "ticks_missed", "lines_sent", "datagrams_sent", "bytes_sent", "send_errors",
+    "lines_dropped", "read_errors", "resolve_errors", NULL,
+};
+
 static void emit_stats(struct agent *a, double now)
 {
-    struct sample_field *f = a->fields;
-    const struct udp_stats *u = &a->udp.stats;
-    int n = 0;
-    sample_int(&f[n++], "ticks", (int64_t)a->n.ticks);
-    sample_int(&f[n++], "ticks_missed", (int64_t)a->n.ticks_missed);
-    sample_int(&f[n++], "lines_sent", (int64_t)(a->cfg->to_stdout ? a->n.lines : u->lines_sent));
-    sample_int(&f[n++], "datagrams_sent", (int64_t)u->datagrams_sent);
-    sample_int(&f[n++], "bytes_sent", (int64_t)u->bytes_sent);
-    sample_int(&f[n++], "send_errors", (int64_t)u->send_errors);
-    sample_int(&f[n++], "lines_dropped", (int64_t)(a->packer.lines_dropped + u->lines_failed));
-    sample_int(&f[n++], "read_errors", (int64_t)a->n.read_errors);
-    emit(a, a->self_prefix, a->self_plen, n, timestamp_now(a->cfg->precision), now);
+    int64_t ts = timestamp_now(a->cfg->precision);
+    for (int d = 0; d < (a->cfg->to_stdout ? 1 : a->nudp); d++) {
+        struct sample_field *f = a->fields;
+        static const struct udp_stats none;
+        const struct udp_stats *u = a->cfg->to_stdout ? &none : &a->udp[d].stats;
+        int n = 0;
+        sample_int(&f[n++], "ticks", (int64_t)a->n.ticks);
+        sample_int(&f[n++], "ticks_missed", (int64_t)a->n.ticks_missed);
+        sample_int(&f[n++], "lines_sent", (int64_t)(a->cfg->to_stdout ? a->n.lines : u->lines_sent));
+        sample_int(&f[n++], "datagrams_sent", (int64_t)u->datagrams_sent);
+        sample_int(&f[n++], "bytes_sent", (int64_t)u->bytes_sent);
+        sample_int(&f[n++], "send_errors", (int64_t)u->send_errors);
+        sample_int(&f[n++], "lines_dropped", (int64_t)(a->packer.lines_dropped + u->lines_failed));
+        sample_int(&f[n++], "read_errors", (int64_t)a->n.read_errors);
+        sample_int(&f[n++], "resolve_errors", (int64_t)u->resolve_errors);
+        emit(a, a->prefix[a->s_self + d], a->plen[a->s_self + d], a->keep_self, f, n, ts, now);
+    }
 }
 
 static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
@@ -232,7 +285,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
     struct agent *a = w->data;
     char err[512];
     (void)revents;
-    log_msg(LOG_INFO, "SIGHUP: reopening /proc files and resolving %s again", a->udp.host);
+    log_msg(LOG_INFO, "SIGHUP: reopening /proc files and resolving the destinations again");
     if ((a->active & COLLECT_CPU) && procfile_reopen(&a->cpu.pf, err, sizeof err) != PROCFILE_OK)
         log_msg(LOG_WARN, "%s", err);
     if ((a->active & COLLECT_MEM) && procfile_reopen(&a->mem.pf, err, sizeof err) != PROCFILE_OK)
@@ -242,7 +295,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
          procfile_reopen(&a->sys.uptime, err, sizeof err) != PROCFILE_OK))
         log_msg(LOG_WARN, "%s", err);
     (void)loop;
-    if (!a->cfg->to_stdout) udp_maintain(&a->udp, mono_now(), 1);
+    for (int d = 0; d < a->nudp; d++) udp_maintain(&a->udp[d], mono_now(), 1);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -265,70 +318,152 @@ static void open_collectors(struct agent *a, const char *root)
     }
 }
 
-/* Build every series prefix into one allocation. */
+/* A fixed series: its measurement and the tag that tells it apart, if any. */
+struct series_spec {
+    const char *measurement;
+    struct lp_tag tag[2];
+    int ntag;
+};
+
+/*
+ * Build the prefix of every fixed series into one allocation (two passes:
+ * measure, then write), and size the line buffer for the longest.
+ */
 static int build_prefixes(struct agent *a, char *err, size_t errlen)
 {
     const struct config *c = a->cfg;
     struct lp_tag tags[LP_MAX_TAGS];
-    int ntags = 0, ncpu = (a->active & COLLECT_CPU) ? a->cpu.max : 0;
-    int nseries = ncpu + 1 + 3, k = 0;
-    char tmp[PREFIX_MAX], cpuname[24];
-    size_t *lens, total = 0, off = 0;
-    char **ptrs;
+    int ntags = 0, ncpu = (a->active & COLLECT_CPU) ? a->cpu.max : 0, k = 0;
+    int nself = c->to_stdout ? 1 : a->nudp;
+    char tmp[PREFIX_MAX], (*cpunames)[24] = NULL, (*destnames)[280] = NULL;
+    struct series_spec *spec;
+    size_t total = 0, off = 0;
 
     for (int i = 0; i < c->ntags; i++) tags[ntags++] = c->tags[i];
     tags[ntags++] = (struct lp_tag){"host", c->host};
-    memcpy(cpuname, "cpu", 3);
-    tags[ntags] = (struct lp_tag){"cpu", cpuname};
 
-    lens = calloc((size_t)nseries, sizeof *lens);
-    ptrs = calloc((size_t)nseries, sizeof *ptrs);
-    a->cpu_plen = lens;
-    a->cpu_prefix = ptrs;
-    if (!lens || !ptrs) goto oom;
+    a->nseries = ncpu + 1 + 2 + nself;
+    spec = calloc((size_t)a->nseries, sizeof *spec);
+    cpunames = calloc((size_t)ncpu + 1, sizeof *cpunames);
+    destnames = calloc((size_t)nself, sizeof *destnames);
+    a->plen = calloc((size_t)a->nseries, sizeof *a->plen);
+    a->prefix = calloc((size_t)a->nseries, sizeof *a->prefix);
+    if (!spec || !cpunames || !destnames || !a->plen || !a->prefix) goto oom;
 
-    /* Two passes: measure, then write into one block. */
+    a->s_cpu = k;
+    for (int i = -1; i < ncpu; i++, k++) {
+        if (i < 0) memcpy(cpunames[0], "cpu-total", sizeof "cpu-total");
+        else {
+            memcpy(cpunames[i + 1], "cpu", 3);
+            cpunames[i + 1][3 + lp_format_int(cpunames[i + 1] + 3, i)] = '\0'; /* "cpuN" */
+        }
+        spec[k] = (struct series_spec){"cpu", {{"cpu", cpunames[i + 1]}}, 1};
+    }
+    a->s_mem = k;
+    spec[k++] = (struct series_spec){"mem", {{0, 0}}, 0};
+    a->s_sys = k;
+    spec[k++] = (struct series_spec){"system", {{0, 0}}, 0};
+    a->s_self = k;
+    for (int d = 0; d < nself; d++, k++) {
+        if (c->to_stdout) {
+            spec[k] = (struct series_spec){"procflux", {{0, 0}}, 0};
+            continue;
+        }
+        /* dest=HOST:PORT, IPv6 in brackets as on the command line */
+        snprintf(destnames[d], sizeof destnames[d], strchr(c->dest[d].host, ':') ? "[%s]:%s" : "%s:%s",
+                 c->dest[d].host, c->dest[d].port);
+        spec[k] = (struct series_spec){"procflux", {{"dest", destnames[d]}}, 1};
+    }
+
     for (int pass = 0; pass < 2; pass++) {
-        for (k = 0; k < nseries; k++) {
-            const char *m;
+        for (k = 0; k < a->nseries; k++) {
             size_t len;
-            int with_cpu = k <= ncpu;
-            if (k == 0) memcpy(cpuname, "cpu-total", sizeof "cpu-total");
-            else if (k <= ncpu) cpuname[3 + lp_format_int(cpuname + 3, k - 1)] = '\0'; /* "cpuN" */
-            m = k <= ncpu ? "cpu" : k == ncpu + 1 ? "mem" : k == ncpu + 2 ? "system" : "procflux";
-            len = lp_series_build(tmp, sizeof tmp, m, tags, (size_t)ntags + with_cpu);
+            for (int t = 0; t < spec[k].ntag; t++) tags[ntags + t] = spec[k].tag[t];
+            len = lp_series_build(tmp, sizeof tmp, spec[k].measurement, tags, (size_t)(ntags + spec[k].ntag));
             if (len == 0) {
                 snprintf(err, errlen, "the tags make a series prefix longer than %d bytes; use "
                          "shorter --tag values", PREFIX_MAX - 1);
+                free(spec);
+                free(cpunames);
+                free(destnames);
                 return EXIT_USAGE;
             }
             if (pass == 0) {
-                lens[k] = len;
+                a->plen[k] = len;
                 total += len;
             } else {
-                ptrs[k] = a->prefix_store + off;
-                memcpy(ptrs[k], tmp, len);
+                a->prefix[k] = a->prefix_store + off;
+                memcpy(a->prefix[k], tmp, len);
                 off += len;
             }
         }
         if (pass == 0 && !(a->prefix_store = malloc(total ? total : 1))) goto oom;
     }
-    a->mem_prefix = ptrs[ncpu + 1];
-    a->mem_plen = lens[ncpu + 1];
-    a->sys_prefix = ptrs[ncpu + 2];
-    a->sys_plen = lens[ncpu + 2];
-    a->self_prefix = ptrs[ncpu + 3];
-    a->self_plen = lens[ncpu + 3];
+    free(spec);
+    free(cpunames);
+    free(destnames);
+    spec = NULL;
+    cpunames = NULL;
+    destnames = NULL;
     {
         size_t longest = 0;
-        for (k = 0; k < nseries; k++) longest = lens[k] > longest ? lens[k] : longest;
+        for (k = 0; k < a->nseries; k++) longest = a->plen[k] > longest ? a->plen[k] : longest;
         a->line_cap = lp_line_max(longest, SAMPLE_MAX_FIELDS);
         if (!(a->line = malloc(a->line_cap))) goto oom;
     }
     return 0;
 oom:
+    free(spec);
+    free(cpunames);
+    free(destnames);
     snprintf(err, errlen, "out of memory while building series prefixes");
     return EXIT_SETUP;
+}
+
+/* --fields: the pattern list for @measurement, NULL when every field is kept. */
+static const struct match_list *keep_for(const struct config *c, const char *measurement)
+{
+    for (int i = 0; i < c->nfieldsets; i++)
+        if (!strcmp(c->fieldsets[i].measurement, measurement)) return &c->fieldsets[i].keep;
+    return NULL;
+}
+
+/*
+ * Every --fields pattern must match a field the measurement can have: a typo
+ * would otherwise silently send nothing. (An EXIT_USAGE error, found here
+ * because the collectors, not config, know their fields.)
+ */
+static int check_fields(struct agent *a, char *err, size_t errlen)
+{
+    static const struct {
+        const char *m;
+        const char *const *names, *const *windowed;
+    } known[] = {
+        {"cpu", cpu_field_names, cpu_windowed_names},
+        {"mem", mem_field_names, mem_windowed_names},
+        {"system", system_field_names, NULL},
+        {"procflux", agent_self_field_names, NULL},
+    };
+    const struct config *c = a->cfg;
+    for (int i = 0; i < c->nfieldsets; i++)
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+            const struct config_fieldset *fs = &c->fieldsets[i];
+            if (strcmp(known[k].m, fs->measurement) != 0) continue;
+            for (int p = 0; p < fs->keep.n; p++) {
+                if (match_names(fs->keep.pat[p], known[k].names, c->window > 0 ? known[k].windowed : NULL))
+                    continue;
+                snprintf(err, errlen, "--fields: '%s' matches no field of %s%s; its fields are listed "
+                         "in procflux(1)", fs->keep.pat[p], fs->measurement,
+                         c->window == 0 && match_names(fs->keep.pat[p], known[k].names, known[k].windowed)
+                             ? " without --window (which adds the _min, _max and _mean ones)" : "");
+                return EXIT_USAGE;
+            }
+        }
+    a->keep_cpu = keep_for(c, "cpu");
+    a->keep_mem = keep_for(c, "mem");
+    a->keep_sys = keep_for(c, "system");
+    a->keep_self = keep_for(c, "procflux");
+    return 0;
 }
 
 /*
@@ -357,7 +492,7 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     a->cfg = cfg;
     a->flush_at = -1;
     a->last_tick_index = -1;
-    a->udp.fd = -1;
+    a->closing = 1;
     {
         /* What Telegraf's runtime.NumCPU reports: the CPUs this process may run on. */
         cpu_set_t set;
@@ -372,7 +507,22 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
                  "permissions", root ? root : "/proc");
         return EXIT_SETUP;
     }
+    a->nudp = cfg->to_stdout ? 0 : cfg->ndest;
+    if (a->nudp && !(a->udp = calloc((size_t)a->nudp, sizeof *a->udp))) {
+        snprintf(err, errlen, "out of memory");
+        return EXIT_SETUP;
+    }
+    for (int d = 0; d < a->nudp; d++) a->udp[d].fd = -1;
     if ((rc = build_prefixes(a, err, errlen)) != 0) return rc;
+    if ((rc = check_fields(a, err, errlen)) != 0) return rc;
+    if (cfg->window > 0) {
+        a->window_ticks = (int64_t)(cfg->window / cfg->interval + 0.5);
+        /* cpu-total, each cpu, mem: the series with windowed fields */
+        if (!(a->win = calloc((size_t)a->cpu.max + 2, sizeof *a->win))) {
+            snprintf(err, errlen, "out of memory");
+            return EXIT_SETUP;
+        }
+    }
 
     /*
      * select, not epoll: procflux watches at most one fd (libev's signal
@@ -395,12 +545,18 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     } else {
         char uerr[512];
-        size_t payload;
+        size_t payload = 0;
         int nslots;
-        if (udp_init(&a->udp, cfg->dest_host, cfg->dest_port, cfg->resolve_every, mono_now(),
-                     uerr, sizeof uerr) != UDP_OK)
-            log_msg(LOG_WARN, "%s; starting anyway and retrying with backoff", uerr);
-        payload = cfg->payload ? cfg->payload : udp_path_payload(&a->udp);
+        for (int d = 0; d < a->nudp; d++) {
+            size_t p;
+            if (udp_init(&a->udp[d], cfg->dest[d].host, cfg->dest[d].port, cfg->resolve_every, mono_now(),
+                         uerr, sizeof uerr) != UDP_OK)
+                log_msg(LOG_WARN, "%s; starting anyway and retrying with backoff", uerr);
+            /* One datagram size for all: the smallest path's. */
+            p = udp_path_payload(&a->udp[d]);
+            if (d == 0 || p < payload) payload = p;
+        }
+        if (cfg->payload) payload = cfg->payload;
         /* Up to 128 KiB of datagrams wait for one sendmmsg: few syscalls, a
            burst a default 208 KiB receive buffer still takes. */
         nslots = (int)(131072 / payload);
@@ -465,7 +621,7 @@ void agent_free(struct agent *a)
     if (a->active & COLLECT_MEM) mem_close(&a->mem);
     if (a->active & COLLECT_SYSTEM) system_close(&a->sys);
     if (!a->cfg->to_stdout) {
-        udp_close(&a->udp);
+        for (int d = 0; d < a->nudp; d++) udp_close(&a->udp[d]);
         packer_free(&a->packer);
     } else {
         fflush(stdout);
@@ -474,6 +630,8 @@ void agent_free(struct agent *a)
     free(a->take);
     free(a->line);
     free(a->prefix_store);
-    free(a->cpu_prefix);
-    free(a->cpu_plen);
+    free(a->prefix);
+    free(a->plen);
+    free(a->udp);
+    free(a->win);
 }

@@ -18,7 +18,8 @@
 enum {
     OPT_INTERVAL = 256, OPT_FLUSH, OPT_PAYLOAD, OPT_DEST, OPT_HOST, OPT_TAG, OPT_PRECISION,
     OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
-    OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_WINDOW, OPT_FIELDS, OPT_NET_INTERFACES,
+    OPT_DISKIO_DEVICES, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
 };
 
 /* A long option: its name, whether it takes a value, its OPT_* code. */
@@ -47,6 +48,10 @@ static const struct option options[] = {
     {"stats-every", required_argument, NULL, OPT_STATS_EVERY},
     {"resolve-every", required_argument, NULL, OPT_RESOLVE_EVERY},
     {"collect", required_argument, NULL, OPT_COLLECT},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"fields", required_argument, NULL, OPT_FIELDS},
+    {"net-interfaces", required_argument, NULL, OPT_NET_INTERFACES},
+    {"diskio-devices", required_argument, NULL, OPT_DISKIO_DEVICES},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -70,12 +75,20 @@ void config_usage(void *fp)
           "\n"
           "  --interval DURATION     sampling period, aligned to the wall clock (default 1s, min 1ms)\n"
           "  --flush DURATION        longest a sample waits to be sent (default 1s, or the interval if longer)\n"
-          "  --dest HOST:PORT        receiver (default 127.0.0.1:8089; IPv6 as [::1]:8089)\n"
+          "  --dest HOST:PORT        receiver (default 127.0.0.1:8089; IPv6 as [::1]:8089); repeat it\n"
+          "                          to send every datagram to each (at most 8)\n"
           "  --payload BYTES         datagram payload, 512-65507 (default: the route's MTU less headers)\n"
           "  --host NAME             value of the host tag (default: gethostname)\n"
           "  --tag KEY=VALUE         add a tag to every line (repeatable)\n"
           "  --precision P           timestamp precision: ns, us, ms or s (default ns)\n"
-          "  --collect LIST          collectors, comma-separated: cpu, mem, system (default all)\n"
+          "  --collect LIST          collectors, comma-separated: cpu, mem, system, kernel, processes,\n"
+          "                          pressure, net, diskio (default cpu,mem,system)\n"
+          "  --fields MEAS:F1,F2,... keep only these fields of measurement MEAS (* and ? match;\n"
+          "                          repeatable, once per measurement)\n"
+          "  --window DURATION       sample every tick, send once per window: min, max and mean of\n"
+          "                          each usage field (usage_user_min, ...), the rest as last read\n"
+          "  --net-interfaces LIST   interfaces for net, comma-separated, * and ? match (default: all but lo)\n"
+          "  --diskio-devices LIST   devices for diskio, comma-separated, * and ? match (default: whole disks)\n"
           "  --no-percpu             no per-core cpu series\n"
           "  --no-totalcpu           no cpu-total series\n"
           "  --cpu-time              add time_* fields (seconds) to cpu\n"
@@ -136,12 +149,13 @@ static int parse_duration_opt(const char *opt, const char *val, double min, doub
 }
 
 /* HOST:PORT, [V6]:PORT; port 1-65535. */
-static int parse_dest(struct config *c, const char *val, char *err, size_t errlen)
+static int parse_dest(struct config *c, const char *val, int from_file, char *err, size_t errlen)
 {
     const char *colon, *host = val, *port;
     size_t hlen;
     char *end;
     long p;
+    struct config_dest *d;
 
     if (val[0] == '[') {
         const char *close = strchr(val, ']');
@@ -159,14 +173,26 @@ static int parse_dest(struct config *c, const char *val, char *err, size_t errle
         port = colon + 1;
     }
     if (hlen == 0) FAIL("--dest: '%s' has an empty host; write HOST:PORT, e.g. 127.0.0.1:8089", val);
-    if (hlen >= sizeof c->dest_host) FAIL("--dest: the host in '%s' is longer than 255 bytes", val);
+    if (hlen >= sizeof c->dest[0].host) FAIL("--dest: the host in '%s' is longer than 255 bytes", val);
     errno = 0;
     p = strtol(port, &end, 10);
     if (!isdigit((unsigned char)port[0]) || *end || errno || p < 1 || p > 65535)
         FAIL("--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
-    memcpy(c->dest_host, host, hlen);
-    c->dest_host[hlen] = '\0';
-    c->dest_port[lp_format_int(c->dest_port, p)] = '\0';
+    /* The default, or the file's list, gives way to the first --dest of the next source. */
+    if (c->dest_from_file != from_file) {
+        c->ndest = 0;
+        c->dest_from_file = from_file;
+    }
+    if (c->ndest == CONFIG_MAX_DESTS)
+        FAIL("--dest: '%s' is one too many; at most %d destinations are allowed", val, CONFIG_MAX_DESTS);
+    d = &c->dest[c->ndest];
+    memcpy(d->host, host, hlen);
+    d->host[hlen] = '\0';
+    d->port[lp_format_int(d->port, p)] = '\0';
+    for (int i = 0; i < c->ndest; i++)
+        if (!strcmp(c->dest[i].host, d->host) && !strcmp(c->dest[i].port, d->port))
+            FAIL("--dest: '%s' is given twice; each destination gets every datagram once", val);
+    c->ndest++;
     return CONFIG_OK;
 }
 
@@ -219,23 +245,93 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
     return CONFIG_OK;
 }
 
+static const struct {
+    const char *name;
+    unsigned bit;
+} collectors[] = {
+    {"cpu", COLLECT_CPU}, {"mem", COLLECT_MEM}, {"system", COLLECT_SYSTEM},
+    {"kernel", COLLECT_KERNEL}, {"processes", COLLECT_PROCESSES}, {"pressure", COLLECT_PRESSURE},
+    {"net", COLLECT_NET}, {"diskio", COLLECT_DISKIO},
+};
+#define NCOLLECTORS (sizeof collectors / sizeof collectors[0])
+#define COLLECTOR_LIST "cpu, mem, system, kernel, processes, pressure, net, diskio"
+
+const char *config_collector_name(unsigned bit)
+{
+    for (size_t k = 0; k < NCOLLECTORS; k++)
+        if (collectors[k].bit == bit) return collectors[k].name;
+    return NULL;
+}
+
 static int parse_collect(struct config *c, const char *val, char *err, size_t errlen)
 {
     const char *p = val;
     c->collect = 0;
     while (*p) {
-        size_t n = strcspn(p, ",");
-        if (n == 3 && memcmp(p, "cpu", 3) == 0) c->collect |= COLLECT_CPU;
-        else if (n == 3 && memcmp(p, "mem", 3) == 0) c->collect |= COLLECT_MEM;
-        else if (n == 6 && memcmp(p, "system", 6) == 0) c->collect |= COLLECT_SYSTEM;
-        else
-            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: cpu, mem, system", (int)n, p,
-                 val);
+        size_t n = strcspn(p, ","), k;
+        for (k = 0; k < NCOLLECTORS; k++)
+            if (strlen(collectors[k].name) == n && memcmp(p, collectors[k].name, n) == 0) break;
+        if (k == NCOLLECTORS)
+            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: " COLLECTOR_LIST, (int)n, p, val);
+        c->collect |= collectors[k].bit;
         p += n;
         if (*p == ',') p++;
     }
-    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: cpu, mem, system", val);
+    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: " COLLECTOR_LIST, val);
     return CONFIG_OK;
+}
+
+/* A copy of @s in c->strings (pattern lists are split in place and must outlive argv edits). */
+static char *keep_string(struct config *c, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d;
+    if (n > sizeof c->strings - c->strings_used) return NULL;
+    d = c->strings + c->strings_used;
+    memcpy(d, s, n);
+    c->strings_used += n;
+    return d;
+}
+
+static int parse_patterns(struct config *c, const char *opt, const char *val, struct match_list *l,
+                          char *err, size_t errlen)
+{
+    char *copy = keep_string(c, val);
+    if (!copy) FAIL("--%s: '%.40s...' does not fit: pattern lists total at most %zu bytes", opt, val,
+                    sizeof c->strings);
+    if (match_split(l, copy) != 0)
+        FAIL("--%s: '%s' is not a list of 1 to %d comma-separated names or patterns (no empty ones)",
+             opt, val, MATCH_MAX);
+    return CONFIG_OK;
+}
+
+/* Measurements --fields may name: each collector's, and procflux's own. */
+static const char *const measurements[] = {"cpu", "mem", "system", "kernel", "processes",
+                                           "pressure", "net", "diskio", "procflux"};
+#define MEASUREMENT_LIST "cpu, mem, system, kernel, processes, pressure, net, diskio, procflux"
+
+/* MEASUREMENT:F1,F2,...; a later --fields for the same measurement replaces an earlier one. */
+static int parse_fields(struct config *c, const char *val, int from_file, char *err, size_t errlen)
+{
+    const char *colon = strchr(val, ':');
+    size_t mlen = colon ? (size_t)(colon - val) : 0, k;
+    struct config_fieldset *fs = NULL;
+    if (!colon || !colon[1])
+        FAIL("--fields: '%s' is not MEASUREMENT:FIELD,FIELD,...; e.g. cpu:usage_user,usage_system", val);
+    for (k = 0; k < sizeof measurements / sizeof measurements[0]; k++)
+        if (strlen(measurements[k]) == mlen && memcmp(val, measurements[k], mlen) == 0) break;
+    if (k == sizeof measurements / sizeof measurements[0])
+        FAIL("--fields: '%.*s' in '%s' is not a measurement; allowed: " MEASUREMENT_LIST, (int)mlen, val,
+             val);
+    for (int i = 0; i < c->nfieldsets; i++)
+        if (c->fieldsets[i].measurement == measurements[k]) fs = &c->fieldsets[i];
+    if (fs && (from_file || (c->fieldsets_cli & (1u << k)))) /* (the command line replaces the file's) */
+        FAIL("--fields: '%s' names %s a second time; give each measurement's fields in one --fields", val,
+             measurements[k]);
+    if (!fs) fs = &c->fieldsets[c->nfieldsets++];
+    if (!from_file) c->fieldsets_cli |= 1u << k;
+    fs->measurement = measurements[k];
+    return parse_patterns(c, "fields", colon + 1, &fs->keep, err, errlen);
 }
 
 /*
@@ -275,7 +371,7 @@ static int apply_option(struct config *c, int opt, char *arg, int from_file, cha
         c->payload = v;
         break;
     case OPT_DEST:
-        if (parse_dest(c, arg, err, errlen)) return CONFIG_ERR;
+        if (parse_dest(c, arg, from_file, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_HOST:
         if (!arg[0]) FAIL("--host: the name is empty; give a non-empty host name");
@@ -297,6 +393,19 @@ static int apply_option(struct config *c, int opt, char *arg, int from_file, cha
         break;
     case OPT_COLLECT:
         if (parse_collect(c, arg, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_WINDOW:
+        if (parse_duration_opt("window", arg, 0.002, 86400, 1, &c->window, err, errlen))
+            return CONFIG_ERR;
+        break;
+    case OPT_FIELDS:
+        if (parse_fields(c, arg, from_file, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_NET_INTERFACES:
+        if (parse_patterns(c, "net-interfaces", arg, &c->net_interfaces, err, errlen)) return CONFIG_ERR;
+        break;
+    case OPT_DISKIO_DEVICES:
+        if (parse_patterns(c, "diskio-devices", arg, &c->diskio_devices, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_NO_PERCPU: c->percpu = 0; break;
     case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
@@ -433,10 +542,12 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     c->flush = 1;
     c->stats_every = 10;
     c->resolve_every = 30;
-    memcpy(c->dest_host, "127.0.0.1", sizeof "127.0.0.1");
-    memcpy(c->dest_port, "8089", sizeof "8089");
+    memcpy(c->dest[0].host, "127.0.0.1", sizeof "127.0.0.1");
+    memcpy(c->dest[0].port, "8089", sizeof "8089");
+    c->ndest = 1;
+    c->dest_from_file = -1; /* the default: any --dest replaces it */
     c->precision = PREC_NS;
-    c->collect = COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM;
+    c->collect = COLLECT_DEFAULT;
     c->percpu = c->totalcpu = 1;
     env = getenv("HOST_PROC");
     if (env && env[0]) {
@@ -504,6 +615,29 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
              "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
         FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
+    if (c->window > 0) {
+        double ticks = c->window / c->interval;
+        if (c->once) FAIL("--window %gs with --once: a window needs a running agent; drop one of them", c->window);
+        if (ticks < 2 - 1e-9 || ticks - (double)(int64_t)(ticks + 0.5) > 1e-6 * ticks ||
+            (double)(int64_t)(ticks + 0.5) - ticks > 1e-6 * ticks)
+            FAIL("--window: %g s is not a whole multiple (2 or more) of the %g s interval; e.g. "
+                 "--interval 1ms --window 1s", c->window, c->interval);
+    }
+    if (c->net_interfaces.n && !(c->collect & COLLECT_NET))
+        FAIL("--net-interfaces: the net collector is off; add net to --collect");
+    if (c->diskio_devices.n && !(c->collect & COLLECT_DISKIO))
+        FAIL("--diskio-devices: the diskio collector is off; add diskio to --collect");
+    for (int i = 0; i < c->nfieldsets; i++) {
+        const char *m = c->fieldsets[i].measurement;
+        unsigned bit = 0;
+        for (size_t k = 0; k < NCOLLECTORS; k++)
+            if (!strcmp(collectors[k].name, m)) bit = collectors[k].bit;
+        if (bit && !(c->collect & bit))
+            FAIL("--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
+                 m, m, m);
+        if (!bit && c->stats_every == 0)
+            FAIL("--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
+    }
     if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;
     if (!c->host[0]) {
         if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])

@@ -162,6 +162,16 @@ static const char *const usage_keys[CPU_NCOUNTERS] = {
     "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
     "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
 };
+const char *const cpu_field_names[] = {
+    "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
+    "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
+    "time_user", "time_nice", "time_system", "time_idle", "time_iowait",
+    "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice", NULL,
+};
+const char *const cpu_windowed_names[] = {
+    "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
+    "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice", NULL,
+};
 static const char *const time_keys[CPU_NCOUNTERS] = {
     "time_user", "time_nice", "time_system", "time_idle", "time_iowait",
     "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice",
@@ -181,7 +191,7 @@ int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
         for (int i = 0; i < cur->n; i++)
             sample_float(&out[n++], time_keys[i], (double)cur->v[i] / c->clk_tck);
     k = cpu_usage(prev, cur, pct);
-    for (int i = 0; i < k; i++) sample_float(&out[n++], usage_keys[i], pct[i]);
+    for (int i = 0; i < k; i++) sample_usage(&out[n++], usage_keys[i], pct[i]);
     return n;
 }
 

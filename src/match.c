@@ -47,3 +47,38 @@ int match_split(struct match_list *l, char *s)
         s = comma + 1;
     }
 }
+
+/* key + suffix into @buf (keys are short static names); @return the length. */
+static size_t field_name(char *buf, size_t cap, const char *key, const char *suffix)
+{
+    size_t k = strlen(key), s = suffix ? strlen(suffix) : 0;
+    if (k + s >= cap) return 0;
+    memcpy(buf, key, k);
+    if (s) memcpy(buf + k, suffix, s);
+    return k + s;
+}
+
+int match_fields(const struct match_list *keep, struct sample_field *f, int n)
+{
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        char name[96];
+        size_t len = field_name(name, sizeof name, f[i].key, f[i].suffix);
+        if (len && match_any(keep, name, len)) f[out++] = f[i];
+    }
+    return out;
+}
+
+int match_names(const char *pat, const char *const *names, const char *const *windowed)
+{
+    static const char *const suffixes[] = {"_min", "_max", "_mean"};
+    for (; *names; names++)
+        if (match_glob(pat, *names, strlen(*names))) return 1;
+    for (; windowed && *windowed; windowed++)
+        for (int s = 0; s < 3; s++) {
+            char name[96];
+            size_t len = field_name(name, sizeof name, *windowed, suffixes[s]);
+            if (len && match_glob(pat, name, len)) return 1;
+        }
+    return 0;
+}

@@ -48,6 +48,16 @@ static const char *const field_names[MEM_NKEYS] = {
     [MEM_HUGE_PAGE_SIZE] = "huge_page_size",
 };
 
+const char *const mem_field_names[] = {
+    "total", "free", "available", "buffered", "cached", "swap_cached", "active", "inactive",
+    "high_total", "high_free", "low_total", "low_free", "swap_total", "swap_free", "dirty",
+    "write_back", "write_back_tmp", "mapped", "shared", "slab", "sreclaimable", "sunreclaim",
+    "page_tables", "commit_limit", "committed_as", "vmalloc_total", "vmalloc_used", "vmalloc_chunk",
+    "huge_pages_total", "huge_pages_free", "huge_page_size", "used", "used_percent",
+    "available_percent", NULL,
+};
+const char *const mem_windowed_names[] = {"used_percent", "available_percent", NULL};
+
 static int key_is(int k, const char *name, size_t len)
 {
     return keys[k].len == len && memcmp(keys[k].key, name, len) == 0;
@@ -136,8 +146,8 @@ int mem_fields_of(const struct mem_values *m, struct sample_field *out)
     if (total > 0) {
         /* used <= total, but 100 * used / total can round to 100.00000000000001 */
         double up = 100.0 * (double)used / (double)total, ap = 100.0 * (double)avail / (double)total;
-        sample_float(&out[n++], "used_percent", up > 100 ? 100 : up);
-        sample_float(&out[n++], "available_percent", ap > 100 ? 100 : ap);
+        sample_usage(&out[n++], "used_percent", up > 100 ? 100 : up);
+        sample_usage(&out[n++], "available_percent", ap > 100 ? 100 : ap);
     }
     return n;
 }

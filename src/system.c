@@ -4,6 +4,8 @@
 
 #include "procparse.h"
 
+const char *const system_field_names[] = {"load1", "load5", "load15", "n_cpus", "uptime", NULL};
+
 int system_parse_loadavg(const char *buf, size_t len, double load[3])
 {
     const char *p = buf, *end = buf + len;

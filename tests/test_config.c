@@ -77,8 +77,8 @@ START_TEST(defaults)
     ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
     ck_assert_double_eq_tol(c.interval, 1, 1e-12);
     ck_assert_double_eq_tol(c.flush, 1, 1e-12);
-    ck_assert_str_eq(c.dest_host, "127.0.0.1");
-    ck_assert_str_eq(c.dest_port, "8089");
+    ck_assert_str_eq(c.dest[0].host, "127.0.0.1");
+    ck_assert_str_eq(c.dest[0].port, "8089");
     ck_assert_int_eq(c.precision, PREC_NS);
     ck_assert_uint_eq(c.payload, 0);
     ck_assert_uint_eq(c.collect, COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM);
@@ -128,8 +128,8 @@ START_TEST(every_option)
     ck_assert_double_eq_tol(c.interval, 0.25, 1e-12);
     ck_assert_double_eq_tol(c.flush, 0.75, 1e-12);
     ck_assert_uint_eq(c.payload, 1400);
-    ck_assert_str_eq(c.dest_host, "influx.example.org");
-    ck_assert_str_eq(c.dest_port, "9999");
+    ck_assert_str_eq(c.dest[0].host, "influx.example.org");
+    ck_assert_str_eq(c.dest[0].port, "9999");
     ck_assert_str_eq(c.host, "web 1");
     ck_assert_int_eq(c.ntags, 2);
     ck_assert_str_eq(c.tags[0].key, "dc");
@@ -162,8 +162,8 @@ START_TEST(every_option)
     /* --opt=value form */
     ck_assert_int_eq(parse(&c, "--interval=5s", "--dest=10.0.0.1:1", NULL), CONFIG_OK);
     ck_assert_double_eq_tol(c.interval, 5, 1e-12);
-    ck_assert_str_eq(c.dest_host, "10.0.0.1");
-    ck_assert_str_eq(c.dest_port, "1");
+    ck_assert_str_eq(c.dest[0].host, "10.0.0.1");
+    ck_assert_str_eq(c.dest[0].port, "1");
 }
 END_TEST
 
@@ -181,14 +181,14 @@ START_TEST(dest_forms)
 {
     struct config c;
     ck_assert_int_eq(parse(&c, "--dest", "[::1]:8089", NULL), CONFIG_OK);
-    ck_assert_str_eq(c.dest_host, "::1");
-    ck_assert_str_eq(c.dest_port, "8089");
+    ck_assert_str_eq(c.dest[0].host, "::1");
+    ck_assert_str_eq(c.dest[0].port, "8089");
     ck_assert_int_eq(parse(&c, "--dest", "[2001:db8::5]:65535", NULL), CONFIG_OK);
-    ck_assert_str_eq(c.dest_host, "2001:db8::5");
-    ck_assert_str_eq(c.dest_port, "65535");
+    ck_assert_str_eq(c.dest[0].host, "2001:db8::5");
+    ck_assert_str_eq(c.dest[0].port, "65535");
     ck_assert_int_eq(parse(&c, "--dest", "localhost:1", NULL), CONFIG_OK);
-    ck_assert_str_eq(c.dest_host, "localhost");
-    ck_assert_str_eq(c.dest_port, "1");
+    ck_assert_str_eq(c.dest[0].host, "localhost");
+    ck_assert_str_eq(c.dest[0].port, "1");
 }
 END_TEST
 
@@ -355,6 +355,23 @@ static const struct bad {
     {{"--interval", "\t1s"}, {"interval", "\t1s"}},
     {{"--payload", " 600"}, {"payload", " 600"}},
     {{"--dest", "h: 80"}, {"dest", "h: 80"}},
+    /* issue 7: collectors, fan-out, --window, --fields, filters */
+    {{"--collect", "cpu,netx"}, {"collect", "netx"}},
+    {{"--dest", "a:1", "--dest", "a:1"}, {"dest", "twice"}},
+    {{"--window", "1s", "--once"}, {"window", "once"}},
+    {{"--window", "10ms", "--interval", "10ms"}, {"window", "multiple"}},
+    {{"--window", "25ms", "--interval", "10ms"}, {"window", "multiple"}},
+    {{"--window", "1x"}, {"window", "1x"}},
+    {{"--fields", "cpu"}, {"fields", "'cpu'"}},
+    {{"--fields", "cpu:"}, {"fields", "'cpu:'"}},
+    {{"--fields", "disk:reads"}, {"fields", "'disk'"}},
+    {{"--fields", "cpu:a,,b"}, {"fields", "a,,b"}},
+    {{"--fields", "cpu:a", "--fields", "cpu:b"}, {"fields", "second time"}},
+    {{"--fields", "net:bytes_recv"}, {"net", "--collect"}},
+    {{"--fields", "procflux:ticks", "--stats-every", "0s"}, {"procflux", "stats-every"}},
+    {{"--net-interfaces", "eth*"}, {"net-interfaces", "collect"}},
+    {{"--collect", "net", "--net-interfaces", ",eth0"}, {"net-interfaces", ",eth0"}},
+    {{"--diskio-devices", "sd*"}, {"diskio-devices", "collect"}},
 };
 #define NBADS ((int)(sizeof bads / sizeof bads[0]))
 
@@ -399,6 +416,68 @@ START_TEST(no_percpu_and_totalcpu_with_other_collectors)
 }
 END_TEST
 
+START_TEST(collectors_and_filters)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--collect", "kernel,processes,pressure,net,diskio,cpu", "--net-interfaces",
+                           "eth*,wlan?", "--diskio-devices", "sda,nvme0n1", NULL), CONFIG_OK);
+    ck_assert_uint_eq(c.collect, COLLECT_KERNEL | COLLECT_PROCESSES | COLLECT_PRESSURE | COLLECT_NET |
+                                     COLLECT_DISKIO | COLLECT_CPU);
+    ck_assert_int_eq(c.net_interfaces.n, 2);
+    ck_assert_str_eq(c.net_interfaces.pat[0], "eth*");
+    ck_assert_str_eq(c.net_interfaces.pat[1], "wlan?");
+    ck_assert_int_eq(c.diskio_devices.n, 2);
+    ck_assert_str_eq(c.diskio_devices.pat[1], "nvme0n1");
+    ck_assert_str_eq(config_collector_name(COLLECT_DISKIO), "diskio");
+    ck_assert_ptr_null(config_collector_name(3));
+}
+END_TEST
+
+START_TEST(destinations_repeat)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 1);
+    ck_assert_int_eq(parse(&c, "--dest", "10.0.0.1:8089", "--dest", "[::1]:9", "--dest", "b:8089", NULL),
+                     CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 3); /* the default gave way to the first --dest */
+    ck_assert_str_eq(c.dest[0].host, "10.0.0.1");
+    ck_assert_str_eq(c.dest[1].host, "::1");
+    ck_assert_str_eq(c.dest[1].port, "9");
+    ck_assert_str_eq(c.dest[2].host, "b");
+    ck_assert_int_eq(parse(&c, "--dest", "a:1", "--dest", "a:2", "--dest", "a:3", "--dest", "a:4", "--dest",
+                           "a:5", "--dest", "a:6", "--dest", "a:7", "--dest", "a:8", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ndest, CONFIG_MAX_DESTS);
+    ck_assert_int_eq(parse(&c, "--dest", "a:1", "--dest", "a:2", "--dest", "a:3", "--dest", "a:4", "--dest",
+                           "a:5", "--dest", "a:6", "--dest", "a:7", "--dest", "a:8", "--dest", "a:9", NULL),
+                     CONFIG_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "'a:9' is one too many"));
+    /* port 01 is port 1: the same destination twice */
+    ck_assert_int_eq(parse(&c, "--dest", "a:1", "--dest", "a:01", NULL), CONFIG_ERR);
+}
+END_TEST
+
+START_TEST(window_and_fields)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--interval", "1ms", "--window", "1s", "--fields",
+                           "cpu:usage_user*,usage_system_max", "--fields", "mem:used_percent", NULL),
+                     CONFIG_OK);
+    ck_assert_double_eq_tol(c.window, 1, 1e-12);
+    ck_assert_int_eq(c.nfieldsets, 2);
+    ck_assert_str_eq(c.fieldsets[0].measurement, "cpu");
+    ck_assert_int_eq(c.fieldsets[0].keep.n, 2);
+    ck_assert_str_eq(c.fieldsets[0].keep.pat[0], "usage_user*");
+    ck_assert_str_eq(c.fieldsets[0].keep.pat[1], "usage_system_max");
+    ck_assert_str_eq(c.fieldsets[1].measurement, "mem");
+    ck_assert_int_eq(parse(&c, "--interval", "100ms", "--window", "300ms", NULL), CONFIG_OK);
+    ck_assert_int_eq(parse(&c, "--interval", "3ms", "--window", "1s", NULL), CONFIG_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "whole multiple"));
+    ck_assert_int_eq(parse(&c, "--window", "0s", NULL), CONFIG_OK);
+    ck_assert_double_eq(c.window, 0);
+}
+END_TEST
+
 /* ---- the config file ---------------------------------------------------- */
 
 static char conf_path[64];
@@ -428,8 +507,8 @@ START_TEST(config_file_sets_and_command_line_overrides)
     ck_assert_int_eq(c.cpu_time, 1);
     ck_assert_int_eq(c.percpu, 0);
     ck_assert_int_eq(c.totalcpu, 1);
-    ck_assert_str_eq(c.dest_host, "::1");
-    ck_assert_str_eq(c.dest_port, "9000");
+    ck_assert_str_eq(c.dest[0].host, "::1");
+    ck_assert_str_eq(c.dest[0].port, "9000");
     ck_assert_int_eq(c.ntags, 3);
     ck_assert_str_eq(c.tags[0].key, "dc");
     ck_assert_str_eq(c.tags[0].value, "ams 1");
@@ -457,6 +536,32 @@ START_TEST(config_file_flags_and_tag_overrides)
     config_free(&c);
     ck_assert_int_eq(parse(&c, "--config", path, "--tag", "a=1", "--tag", "a=2", NULL), CONFIG_ERR);
     ck_assert_ptr_nonnull(strstr(err, "repeats"));
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(config_file_dests_and_fields_give_way)
+{
+    struct config c;
+    const char *path = write_conf("dest = a:1\ndest = b:2\nfields = cpu:usage_idle\n"
+                                  "fields = mem:used\ncollect = cpu,mem,net\nnet-interfaces = eth0\n");
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 2);
+    ck_assert_str_eq(c.dest[1].host, "b");
+    ck_assert_int_eq(c.nfieldsets, 2);
+    ck_assert_str_eq(c.net_interfaces.pat[0], "eth0");
+    config_free(&c);
+    /* the command line's --dest list replaces the file's; its --fields cpu replaces the file's once */
+    ck_assert_int_eq(parse(&c, "--config", path, "--dest", "c:3", "--fields", "cpu:usage_user", NULL),
+                     CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 1);
+    ck_assert_str_eq(c.dest[0].host, "c");
+    ck_assert_int_eq(c.nfieldsets, 2);
+    ck_assert_str_eq(c.fieldsets[0].keep.pat[0], "usage_user");
+    config_free(&c);
+    ck_assert_int_eq(parse(&c, "--config", path, "--fields", "cpu:a", "--fields", "cpu:b", NULL),
+                     CONFIG_ERR);
     config_free(&c);
     unlink(path);
 }
@@ -508,6 +613,9 @@ static Suite *config_suite(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, duration_units);
     tcase_add_test(tc, no_percpu_and_totalcpu_with_other_collectors);
+    tcase_add_test(tc, collectors_and_filters);
+    tcase_add_test(tc, destinations_repeat);
+    tcase_add_test(tc, window_and_fields);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("file");
@@ -515,6 +623,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
     tcase_add_test(tc, config_file_flags_and_tag_overrides);
+    tcase_add_test(tc, config_file_dests_and_fields_give_way);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad");

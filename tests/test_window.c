@@ -1,0 +1,166 @@
+/*
+ * Unit tests of window: --window's min, max and mean per windowed field,
+ * against a brute-force computation over the same ticks.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "window.h"
+
+static const char *const keys[] = {"usage_user", "usage_system", "usage_idle", "used_percent"};
+
+/* Find a field by key and suffix; NULL when absent. */
+static const struct sample_field *find(const struct sample_field *f, int n, const char *key,
+                                       const char *suffix)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(f[i].key, key) && ((!suffix && !f[i].suffix) ||
+                                       (suffix && f[i].suffix && !strcmp(f[i].suffix, suffix))))
+            return &f[i];
+    return NULL;
+}
+
+START_TEST(brute_force)
+{
+    /* Random windows: 1 to 2000 ticks, 4 windowed fields and 2 others, some
+       ticks missing a field (a failed read), values anywhere in [0, 100]. */
+    srand(7);
+    for (int round = 0; round < 200; round++) {
+        struct window_acc w;
+        int ticks = 1 + rand() % 2000;
+        static double vals[2000][4];
+        static int present[2000][4];
+        struct sample_field f[8], out[SAMPLE_MAX_FIELDS];
+        int n = 0, nout;
+        memset(&w, 0, sizeof w);
+        window_reset(&w);
+        for (int t = 0; t < ticks; t++) {
+            n = 0;
+            sample_int(&f[n++], "total", 1000 + t);
+            for (int k = 0; k < 4; k++) {
+                present[t][k] = rand() % 10 != 0;
+                /* spikes: mostly small values, sometimes 100 */
+                vals[t][k] = rand() % 50 == 0 ? 100.0 : (double)rand() / RAND_MAX * 5.0;
+                if (present[t][k]) sample_usage(&f[n++], keys[k], vals[t][k]);
+            }
+            sample_float(&f[n++], "load1", t * 0.5);
+            window_add(&w, f, n);
+        }
+        nout = window_fields(&w, f, n, out, SAMPLE_MAX_FIELDS);
+        /* the last tick's other fields, as read */
+        ck_assert_ptr_nonnull(find(out, nout, "total", NULL));
+        ck_assert_int_eq(find(out, nout, "total", NULL)->v.i, 1000 + ticks - 1);
+        ck_assert_double_eq(find(out, nout, "load1", NULL)->v.f, (ticks - 1) * 0.5);
+        for (int k = 0; k < 4; k++) {
+            double lo = INFINITY, hi = -INFINITY;
+            double sum = 0; /* in tick order, as the window sums: exactly its mean */
+            int cnt = 0;
+            for (int t = 0; t < ticks; t++)
+                if (present[t][k]) {
+                    lo = fmin(lo, vals[t][k]);
+                    hi = fmax(hi, vals[t][k]);
+                    sum += vals[t][k];
+                    cnt++;
+                }
+            if (cnt == 0) {
+                ck_assert_ptr_null(find(out, nout, keys[k], "_max"));
+                continue;
+            }
+            ck_assert_double_eq(find(out, nout, keys[k], "_min")->v.f, lo); /* exact */
+            ck_assert_double_eq(find(out, nout, keys[k], "_max")->v.f, hi); /* exact */
+            ck_assert_double_eq(find(out, nout, keys[k], "_mean")->v.f, sum / cnt);
+            ck_assert_double_eq(find(out, nout, keys[k], NULL)->v.f, find(out, nout, keys[k], "_mean")->v.f);
+            ck_assert_int_eq(find(out, nout, keys[k], "_min")->windowed, 0);
+        }
+    }
+}
+END_TEST
+
+START_TEST(one_spike_in_a_thousand)
+{
+    /* a 1 ms spike in a 1 s window: the max shows it, the mean barely */
+    struct window_acc w;
+    struct sample_field f[1], out[8];
+    int n;
+    memset(&w, 0, sizeof w);
+    for (int t = 0; t < 1000; t++) {
+        sample_usage(&f[0], "usage_user", t == 517 ? 100.0 : 1.0);
+        window_add(&w, f, 1);
+    }
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_int_eq(n, 4);
+    ck_assert_double_eq(find(out, n, "usage_user", "_max")->v.f, 100.0);
+    ck_assert_double_eq(find(out, n, "usage_user", "_min")->v.f, 1.0);
+    ck_assert_double_eq_tol(find(out, n, "usage_user", "_mean")->v.f, 1.099, 1e-12);
+    ck_assert_uint_eq(w.ticks, 1000);
+}
+END_TEST
+
+START_TEST(reset_and_nonfinite)
+{
+    struct window_acc w;
+    struct sample_field f[2], out[8];
+    int n;
+    memset(&w, 0, sizeof w);
+    sample_usage(&f[0], "usage_user", 50);
+    window_add(&w, f, 1);
+    window_reset(&w);
+    /* NaN and Inf never reach a min, max or mean */
+    sample_usage(&f[0], "usage_user", NAN);
+    sample_usage(&f[1], "usage_idle", INFINITY);
+    window_add(&w, f, 2);
+    n = window_fields(&w, f, 0, out, 8);
+    ck_assert_int_eq(n, 0);
+    sample_usage(&f[0], "usage_user", 3);
+    window_add(&w, f, 1);
+    n = window_fields(&w, f, 0, out, 8);
+    ck_assert_int_eq(n, 4);
+    ck_assert_double_eq(find(out, n, "usage_user", "_min")->v.f, 3); /* the 50 before the reset is gone */
+    /* too little room: whole groups of four only */
+    n = window_fields(&w, f, 0, out, 3);
+    ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+START_TEST(more_keys_than_room)
+{
+    static char names[WINDOW_MAX_FIELDS + 4][16];
+    struct sample_field f[WINDOW_MAX_FIELDS + 4], out[SAMPLE_MAX_FIELDS * 2];
+    struct window_acc w;
+    int n;
+    memset(&w, 0, sizeof w);
+    for (int k = 0; k < WINDOW_MAX_FIELDS + 4; k++) {
+        snprintf(names[k], sizeof names[k], "f%d", k);
+        sample_usage(&f[k], names[k], k);
+    }
+    window_add(&w, f, WINDOW_MAX_FIELDS + 4);
+    ck_assert_int_eq(w.nkeys, WINDOW_MAX_FIELDS);
+    n = window_fields(&w, f, 0, out, SAMPLE_MAX_FIELDS * 2);
+    ck_assert_int_eq(n, 4 * WINDOW_MAX_FIELDS);
+}
+END_TEST
+
+static Suite *window_suite(void)
+{
+    Suite *s = suite_create("window");
+    TCase *tc = tcase_create("window");
+    tcase_add_test(tc, brute_force);
+    tcase_add_test(tc, one_spike_in_a_thousand);
+    tcase_add_test(tc, reset_and_nonfinite);
+    tcase_add_test(tc, more_keys_than_room);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(window_suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -73,6 +73,7 @@ integration: procflux
 	tests/integration/run.sh ./procflux
 	tests/integration/reliability.sh ./procflux
 	tests/integration/fixtures.sh ./procflux
+	tests/integration/window_fanout.sh ./procflux
 	tests/integration/test_install.sh
 
 # make soak: 50 agents at 100 Hz into one influxd for a minute (~1.5 min; not

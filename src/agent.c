@@ -207,9 +207,10 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
         a->n.ticks_missed += (uint64_t)(idx - a->last_tick_index - 1);
     a->last_tick_index = idx;
     a->n.ticks++;
-    /* Windows tile the wall clock like the ticks: one ends on each tick whose
-       index + 1 is a multiple of the window's ticks. */
-    a->closing = a->window_ticks <= 1 || (idx + 1) % a->window_ticks == 0;
+    /* Windows tile the wall clock like the ticks: the tick at time k * interval
+       carries usage over ((k - 1) * interval, k * interval], so the window
+       (j * W, (j + 1) * W] ends on the tick whose index is a multiple of W's ticks. */
+    a->closing = a->window_ticks <= 1 || idx % a->window_ticks == 0;
     sample_all(a, 0);
     emit_all(a, now);
     for (int d = 0; d < a->nudp; d++) udp_maintain(&a->udp[d], now, 0);

@@ -7,7 +7,8 @@
 # INFLUX_READ_BUFFER (bytes, default 8 MiB) sizes the UDP socket's receive buffer,
 # INFLUX_BATCH_SIZE/_PENDING/_TIMEOUT set the listener's batching (5000, 10, 200ms);
 # INFLUX_UDP_IP (default 127.0.0.1) and INFLUX_UDP (default: a free port) place
-# the UDP listener.
+# the UDP listener. INFLUX_UDP2=free adds a second [[udp]] listener on a free
+# port (INFLUX_UDP2 then holds it) writing to database "procflux2".
 
 free_port() { # $1: tcp|udp
     python3 -c 'import socket,sys
@@ -20,6 +21,7 @@ influxd_start() {
     INFLUX_HTTP=$(free_port tcp)
     INFLUX_UDP=${INFLUX_UDP:-$(free_port udp)}
     local rpc; rpc=$(free_port tcp)
+    [ "${INFLUX_UDP2:-}" = free ] && INFLUX_UDP2=$(free_port udp)
     cat > "$INFLUX_DIR/influxdb.conf" <<CONF
 reporting-disabled = true
 bind-address = "127.0.0.1:$rpc"
@@ -43,6 +45,16 @@ bind-address = "127.0.0.1:$rpc"
   batch-timeout = "${INFLUX_BATCH_TIMEOUT:-200ms}"
   read-buffer = ${INFLUX_READ_BUFFER:-8388608}
 CONF
+    if [ -n "${INFLUX_UDP2:-}" ]; then
+        cat >> "$INFLUX_DIR/influxdb.conf" <<CONF
+[[udp]]
+  enabled = true
+  bind-address = "127.0.0.1:$INFLUX_UDP2"
+  database = "procflux2"
+  batch-timeout = "200ms"
+  read-buffer = ${INFLUX_READ_BUFFER:-8388608}
+CONF
+    fi
     influxd_launch
 }
 
@@ -51,11 +63,17 @@ influxd_launch() {
     influxd -config "$INFLUX_DIR/influxdb.conf" >> "$INFLUX_DIR/influxd.log" 2>&1 &
     INFLUX_PID=$!
     for _ in $(seq 1 100); do
+        local want=1
+        [ -n "${INFLUX_UDP2:-}" ] && want=2
         if curl -sf "http://127.0.0.1:$INFLUX_HTTP/ping" >/dev/null 2>&1 &&
-            grep -q "Started listening on UDP" "$INFLUX_DIR/influxd.log"; then
+            [ "$(grep -c "Started listening on UDP" "$INFLUX_DIR/influxd.log")" -ge $want ]; then
             # 1.6's UDP service creates its database only on its first write.
-            curl -sf -XPOST "http://127.0.0.1:$INFLUX_HTTP/query" \
-                --data-urlencode "q=CREATE DATABASE procflux" >/dev/null && return 0
+            if curl -sf -XPOST "http://127.0.0.1:$INFLUX_HTTP/query" \
+                    --data-urlencode "q=CREATE DATABASE procflux" >/dev/null &&
+                { [ $want = 1 ] || curl -sf -XPOST "http://127.0.0.1:$INFLUX_HTTP/query" \
+                    --data-urlencode "q=CREATE DATABASE procflux2" >/dev/null; }; then
+                return 0
+            fi
         fi
         kill -0 "$INFLUX_PID" 2>/dev/null || break
         sleep 0.1
@@ -66,7 +84,7 @@ influxd_launch() {
 }
 
 influxd_query() {
-    curl -sf -G "http://127.0.0.1:$INFLUX_HTTP/query" --data-urlencode "db=procflux" \
+    curl -sf -G "http://127.0.0.1:$INFLUX_HTTP/query" --data-urlencode "db=${INFLUX_DB:-procflux}" \
         --data-urlencode "epoch=ns" --data-urlencode "q=$1"
 }
 

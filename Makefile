@@ -35,6 +35,7 @@ LIBEV ?= -lev
 LIBS = $(LIBEV)
 
 SRCS = src/log.c src/procfile.c src/procparse.c src/cpu.c src/mem.c src/system.c \
+       src/kernel.c src/pressure.c src/net.c src/diskio.c \
        src/match.c src/window.c src/lineproto.c src/packer.c src/udp.c src/config.c src/agent.c
 OBJS = $(SRCS:src/%.c=build/%.o)
 
@@ -42,7 +43,7 @@ OBJS = $(SRCS:src/%.c=build/%.o)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 TESTS = test_procparse test_cpu test_mem test_system test_lineproto test_packer test_config test_udp \
-        test_match test_window
+        test_match test_window test_kernel test_pressure test_net test_diskio
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=
 

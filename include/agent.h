@@ -9,8 +9,12 @@
 
 #include "config.h"
 #include "cpu.h"
+#include "diskio.h"
+#include "kernel.h"
 #include "mem.h"
+#include "net.h"
 #include "packer.h"
+#include "pressure.h"
 #include "system.h"
 #include "log.h"
 #include "udp.h"
@@ -45,6 +49,12 @@ struct agent {
     struct cpu_collector cpu;
     struct mem_collector mem;
     struct system_collector sys;
+    struct kernel_collector kern;  /* kernel and processes: /proc/stat's other lines */
+    struct pressure_collector psi;
+    struct net_collector net;
+    struct diskio_collector disk;
+    struct procfile *files[16];    /* every open /proc file, for SIGHUP */
+    int nfiles;
 
     /*
      * Escaped series prefixes of the fixed series, built once into one
@@ -55,11 +65,28 @@ struct agent {
     char *prefix_store;
     char **prefix;
     size_t *plen;
-    int s_cpu, s_mem, s_sys, s_self, nseries;
+    int s_cpu, s_mem, s_sys, s_kernel, s_processes, s_psi, s_self, nseries;
+
+    /*
+     * Series that come and go (net interfaces, disks): one prefix buffer of
+     * dyn_cap bytes per collector slot, rebuilt only when the slot takes a
+     * different name (its generation changes).
+     */
+    struct lp_tag base_tags[LP_MAX_TAGS]; /* --tag and host */
+    int nbase_tags;
+    size_t dyn_cap;
+    struct dyn_series {
+        char *prefix;        /* nslots * dyn_cap bytes */
+        size_t *plen;        /* 0: the name cannot be written */
+        unsigned *gen;       /* the generation each prefix was built for */
+        unsigned char *built;
+    } dyn_net, dyn_disk;
+    struct log_limit skip_log;
     int n_cpus_fallback;     /* online CPUs at start, for system when cpu is off */
 
     /* --fields, per measurement (NULL: every field). */
-    const struct match_list *keep_cpu, *keep_mem, *keep_sys, *keep_self;
+    const struct match_list *keep_cpu, *keep_mem, *keep_sys, *keep_self, *keep_kernel, *keep_processes,
+        *keep_psi, *keep_net, *keep_disk;
 
     /* --window: ticks per window, and one accumulator per windowed series
        (cpu-total, cpu0.., mem). */

@@ -128,8 +128,10 @@ static int system_due(struct agent *a, double now)
  */
 static void sample_all(struct agent *a, int force_system)
 {
+    int stat_ok = 0;
     if ((a->active & COLLECT_CPU)) {
         if (cpu_sample(&a->cpu) < 0) read_failed(a, a->cpu.pf.path);
+        else stat_ok = 1;
         if (a->cpu.beyond && !a->warned_beyond) {
             a->warned_beyond = 1;
             log_msg(LOG_WARN, "%d CPU(s) came online beyond the %d sized at start; they are "
@@ -143,6 +145,43 @@ static void sample_all(struct agent *a, int force_system)
     }
     a->sys_now = force_system ? (a->active & COLLECT_SYSTEM) != 0 : system_due(a, ev_now(a->loop));
     if (a->sys_now && system_sample(&a->sys) < 0) read_failed(a, a->sys.loadavg.path);
+    if (a->active & (COLLECT_KERNEL | COLLECT_PROCESSES)) {
+        /* /proc/stat once a tick: the cpu collector's reading when it has one */
+        int rc = a->kern.own_stat ? kernel_sample(&a->kern, NULL, 0)
+                                  : kernel_sample(&a->kern, a->cpu.pf.buf, stat_ok ? a->cpu.pf.len : 0);
+        if (rc < 0 && a->kern.own_stat) read_failed(a, a->kern.stat.path);
+    }
+    if ((a->active & COLLECT_PRESSURE) && pressure_sample(&a->psi) < 0) read_failed(a, "/proc/pressure");
+    if ((a->active & COLLECT_NET) && net_sample(&a->net) < 0) read_failed(a, a->net.pf.path);
+    if ((a->active & COLLECT_DISKIO) && diskio_sample(&a->disk) < 0) read_failed(a, a->disk.pf.path);
+}
+
+/*
+ * The prefix of slot @i of a dynamic series, (re)built when the slot's
+ * generation changed: "net,host=h,interface=eth0 ". @return its length, 0
+ * when the name cannot be written (then the series is left out).
+ */
+static size_t dyn_prefix(struct agent *a, struct dyn_series *d, int i, const char *measurement,
+                         const char *tagkey, const char *name, unsigned gen)
+{
+    if (!d->built[i] || d->gen[i] != gen) {
+        struct lp_tag tags[LP_MAX_TAGS];
+        memcpy(tags, a->base_tags, (size_t)a->nbase_tags * sizeof tags[0]);
+        tags[a->nbase_tags] = (struct lp_tag){tagkey, name};
+        d->plen[i] = name ? lp_series_build(d->prefix + (size_t)i * a->dyn_cap, a->dyn_cap, measurement, tags,
+                                            (size_t)a->nbase_tags + 1)
+                          : 0;
+        d->gen[i] = gen;
+        d->built[i] = 1;
+    }
+    return d->plen[i];
+}
+
+static void skipped_warning(struct agent *a, const char *what, int n, int slots)
+{
+    if (n > 0)
+        log_limited(&a->skip_log, mono_now(), LOG_WARN, "%d %s skipped: all %d slots sized at start are in "
+                    "use by others seen in the last reading; restart procflux to size for more", n, what, slots);
 }
 
 /*
@@ -182,6 +221,39 @@ static void emit_all(struct agent *a, double now)
         int ncpu = (a->active & COLLECT_CPU) ? a->cpu.online : a->n_cpus_fallback;
         emit(a, a->prefix[a->s_sys], a->plen[a->s_sys], a->keep_sys, a->fields,
              system_fields(&a->sys, ncpu, a->fields), ts, now);
+    }
+    if (!a->closing) return;
+    if (a->active & COLLECT_KERNEL)
+        emit(a, a->prefix[a->s_kernel], a->plen[a->s_kernel], a->keep_kernel, a->fields,
+             kernel_fields(&a->kern, a->fields), ts, now);
+    if (a->active & COLLECT_PROCESSES)
+        emit(a, a->prefix[a->s_processes], a->plen[a->s_processes], a->keep_processes, a->fields,
+             processes_fields(&a->kern, a->fields), ts, now);
+    if (a->active & COLLECT_PRESSURE)
+        for (int i = 0; i < PSI_NSERIES; i++)
+            emit(a, a->prefix[a->s_psi + i], a->plen[a->s_psi + i], a->keep_psi, a->fields,
+                 pressure_fields(&a->psi, i, a->fields), ts, now);
+    if (a->active & COLLECT_NET) {
+        for (int i = 0; i < net_slots(&a->net); i++) {
+            int n = net_fields(&a->net, i, a->fields);
+            size_t plen;
+            if (n == 0) continue;
+            plen = dyn_prefix(a, &a->dyn_net, i, "net", "interface", net_slot_name(&a->net, i),
+                              net_slot_gen(&a->net, i));
+            if (plen) emit(a, a->dyn_net.prefix + (size_t)i * a->dyn_cap, plen, a->keep_net, a->fields, n, ts, now);
+        }
+        skipped_warning(a, "network interface(s)", a->net.skipped, a->net.nslots);
+    }
+    if (a->active & COLLECT_DISKIO) {
+        for (int i = 0; i < diskio_slots(&a->disk); i++) {
+            int n = diskio_fields(&a->disk, i, a->fields);
+            size_t plen;
+            if (n == 0) continue;
+            plen = dyn_prefix(a, &a->dyn_disk, i, "diskio", "name", diskio_slot_name(&a->disk, i),
+                              diskio_slot_gen(&a->disk, i));
+            if (plen) emit(a, a->dyn_disk.prefix + (size_t)i * a->dyn_cap, plen, a->keep_disk, a->fields, n, ts, now);
+        }
+        skipped_warning(a, "disk(s)", a->disk.skipped, a->disk.nslots);
     }
 }
 
@@ -287,36 +359,90 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
     char err[512];
     (void)revents;
     log_msg(LOG_INFO, "SIGHUP: reopening /proc files and resolving the destinations again");
-    if ((a->active & COLLECT_CPU) && procfile_reopen(&a->cpu.pf, err, sizeof err) != PROCFILE_OK)
-        log_msg(LOG_WARN, "%s", err);
-    if ((a->active & COLLECT_MEM) && procfile_reopen(&a->mem.pf, err, sizeof err) != PROCFILE_OK)
-        log_msg(LOG_WARN, "%s", err);
-    if ((a->active & COLLECT_SYSTEM) &&
-        (procfile_reopen(&a->sys.loadavg, err, sizeof err) != PROCFILE_OK ||
-         procfile_reopen(&a->sys.uptime, err, sizeof err) != PROCFILE_OK))
-        log_msg(LOG_WARN, "%s", err);
+    for (int i = 0; i < a->nfiles; i++)
+        if (a->files[i]->opened && procfile_reopen(a->files[i], err, sizeof err) != PROCFILE_OK)
+            log_msg(LOG_WARN, "%s", err);
     (void)loop;
     for (int d = 0; d < a->nudp; d++) udp_maintain(&a->udp[d], mono_now(), 1);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
 
+static void add_file(struct agent *a, struct procfile *pf)
+{
+    if (a->nfiles < (int)(sizeof a->files / sizeof a->files[0])) a->files[a->nfiles++] = pf;
+}
+
+/* Open what --collect asks for; a collector that cannot start is off, with one warning. */
 static void open_collectors(struct agent *a, const char *root)
 {
     char err[512];
     const struct config *c = a->cfg;
     if (c->collect & COLLECT_CPU) {
-        if (cpu_open(&a->cpu, root, c->cpu_time, err, sizeof err) == 0) a->active |= COLLECT_CPU;
-        else log_msg(LOG_WARN, "cpu collector disabled: %s", err);
+        if (cpu_open(&a->cpu, root, c->cpu_time, err, sizeof err) == 0) {
+            a->active |= COLLECT_CPU;
+            add_file(a, &a->cpu.pf);
+        } else log_msg(LOG_WARN, "cpu collector disabled: %s", err);
     }
     if (c->collect & COLLECT_MEM) {
-        if (mem_open(&a->mem, root, err, sizeof err) == 0) a->active |= COLLECT_MEM;
-        else log_msg(LOG_WARN, "mem collector disabled: %s", err);
+        if (mem_open(&a->mem, root, err, sizeof err) == 0) {
+            a->active |= COLLECT_MEM;
+            add_file(a, &a->mem.pf);
+        } else log_msg(LOG_WARN, "mem collector disabled: %s", err);
     }
     if (c->collect & COLLECT_SYSTEM) {
-        if (system_open(&a->sys, root, err, sizeof err) == 0) a->active |= COLLECT_SYSTEM;
-        else log_msg(LOG_WARN, "system collector disabled: %s", err);
+        if (system_open(&a->sys, root, err, sizeof err) == 0) {
+            a->active |= COLLECT_SYSTEM;
+            add_file(a, &a->sys.loadavg);
+            add_file(a, &a->sys.uptime);
+        } else log_msg(LOG_WARN, "system collector disabled: %s", err);
     }
+    if (c->collect & (COLLECT_KERNEL | COLLECT_PROCESSES)) {
+        /* with cpu on, /proc/stat is read once a tick, by cpu */
+        if (kernel_open(&a->kern, root, !(a->active & COLLECT_CPU), err, sizeof err) == 0) {
+            a->active |= c->collect & (COLLECT_KERNEL | COLLECT_PROCESSES);
+            add_file(a, &a->kern.stat);
+            add_file(a, &a->kern.entropy);
+        } else log_msg(LOG_WARN, "kernel and processes collectors disabled: %s", err);
+    }
+    if (c->collect & COLLECT_PRESSURE) {
+        if (pressure_open(&a->psi, root, err, sizeof err) == 0) {
+            a->active |= COLLECT_PRESSURE;
+            for (int i = 0; i < 3; i++) add_file(a, &a->psi.f[i]);
+        } else log_msg(LOG_WARN, "pressure collector disabled: %s", err);
+    }
+    if (c->collect & COLLECT_NET) {
+        if (net_open(&a->net, root, &c->net_interfaces, err, sizeof err) == 0) {
+            a->active |= COLLECT_NET;
+            add_file(a, &a->net.pf);
+        } else log_msg(LOG_WARN, "net collector disabled: %s", err);
+    }
+    if (c->collect & COLLECT_DISKIO) {
+        /* sysfs tells whole disks from partitions; not under a --proc-root (fixtures, containers) */
+        if (diskio_open(&a->disk, root, root ? NULL : "/sys", &c->diskio_devices, err, sizeof err) == 0) {
+            a->active |= COLLECT_DISKIO;
+            add_file(a, &a->disk.pf);
+        } else log_msg(LOG_WARN, "diskio collector disabled: %s", err);
+    }
+}
+
+/* Prefix buffers for the slots of one dynamic series. */
+static int dyn_alloc(struct dyn_series *d, int nslots, size_t cap)
+{
+    size_t n = nslots > 0 ? (size_t)nslots : 1;
+    d->prefix = malloc(n * cap);
+    d->plen = calloc(n, sizeof *d->plen);
+    d->gen = calloc(n, sizeof *d->gen);
+    d->built = calloc(n, 1);
+    return d->prefix && d->plen && d->gen && d->built ? 0 : -1;
+}
+
+static void dyn_free(struct dyn_series *d)
+{
+    free(d->prefix);
+    free(d->plen);
+    free(d->gen);
+    free(d->built);
 }
 
 /* A fixed series: its measurement and the tag that tells it apart, if any. */
@@ -342,8 +468,10 @@ static int build_prefixes(struct agent *a, char *err, size_t errlen)
 
     for (int i = 0; i < c->ntags; i++) tags[ntags++] = c->tags[i];
     tags[ntags++] = (struct lp_tag){"host", c->host};
+    memcpy(a->base_tags, tags, (size_t)ntags * sizeof tags[0]);
+    a->nbase_tags = ntags;
 
-    a->nseries = ncpu + 1 + 2 + nself;
+    a->nseries = ncpu + 1 + 4 + PSI_NSERIES + nself;
     spec = calloc((size_t)a->nseries, sizeof *spec);
     cpunames = calloc((size_t)ncpu + 1, sizeof *cpunames);
     destnames = calloc((size_t)nself, sizeof *destnames);
@@ -364,6 +492,14 @@ static int build_prefixes(struct agent *a, char *err, size_t errlen)
     spec[k++] = (struct series_spec){"mem", {{0, 0}}, 0};
     a->s_sys = k;
     spec[k++] = (struct series_spec){"system", {{0, 0}}, 0};
+    a->s_kernel = k;
+    spec[k++] = (struct series_spec){"kernel", {{0, 0}}, 0};
+    a->s_processes = k;
+    spec[k++] = (struct series_spec){"processes", {{0, 0}}, 0};
+    a->s_psi = k;
+    for (int i = 0; i < PSI_NSERIES; i++)
+        spec[k++] = (struct series_spec){"pressure", {{"resource", pressure_resource(i)},
+                                                      {"type", pressure_type(i)}}, 2};
     a->s_self = k;
     for (int d = 0; d < nself; d++, k++) {
         if (c->to_stdout) {
@@ -407,8 +543,24 @@ static int build_prefixes(struct agent *a, char *err, size_t errlen)
     cpunames = NULL;
     destnames = NULL;
     {
-        size_t longest = 0;
+        /* Dynamic series: the base tags, the longest measurement and tag key,
+           and a name of up to 31 bytes escaped to at most twice that. */
+        size_t longest = 0, base;
+        struct lp_tag t[LP_MAX_TAGS];
+        memcpy(t, a->base_tags, (size_t)ntags * sizeof t[0]);
+        t[ntags] = (struct lp_tag){"interface", "x"};
+        base = lp_series_build(tmp, sizeof tmp, "diskio", t, (size_t)ntags + 1);
+        a->dyn_cap = base + 2 * 32 + 1;
+        if (base == 0) {
+            snprintf(err, errlen, "the tags make a series prefix longer than %d bytes; use shorter --tag "
+                     "values", PREFIX_MAX - 1);
+            return EXIT_USAGE;
+        }
+        if (((a->active & COLLECT_NET) && dyn_alloc(&a->dyn_net, net_slots(&a->net), a->dyn_cap) != 0) ||
+            ((a->active & COLLECT_DISKIO) && dyn_alloc(&a->dyn_disk, diskio_slots(&a->disk), a->dyn_cap) != 0))
+            goto oom;
         for (k = 0; k < a->nseries; k++) longest = a->plen[k] > longest ? a->plen[k] : longest;
+        if (a->dyn_cap > longest) longest = a->dyn_cap;
         a->line_cap = lp_line_max(longest, SAMPLE_MAX_FIELDS);
         if (!(a->line = malloc(a->line_cap))) goto oom;
     }
@@ -443,6 +595,11 @@ static int check_fields(struct agent *a, char *err, size_t errlen)
         {"cpu", cpu_field_names, cpu_windowed_names},
         {"mem", mem_field_names, mem_windowed_names},
         {"system", system_field_names, NULL},
+        {"kernel", kernel_field_names, NULL},
+        {"processes", processes_field_names, NULL},
+        {"pressure", pressure_field_names, NULL},
+        {"net", net_field_names, NULL},
+        {"diskio", diskio_field_names, NULL},
         {"procflux", agent_self_field_names, NULL},
     };
     const struct config *c = a->cfg;
@@ -464,6 +621,11 @@ static int check_fields(struct agent *a, char *err, size_t errlen)
     a->keep_mem = keep_for(c, "mem");
     a->keep_sys = keep_for(c, "system");
     a->keep_self = keep_for(c, "procflux");
+    a->keep_kernel = keep_for(c, "kernel");
+    a->keep_processes = keep_for(c, "processes");
+    a->keep_psi = keep_for(c, "pressure");
+    a->keep_net = keep_for(c, "net");
+    a->keep_disk = keep_for(c, "diskio");
     return 0;
 }
 
@@ -501,6 +663,7 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     }
     log_limit_init(&a->read_log, 10);
     log_limit_init(&a->drop_log, 10);
+    log_limit_init(&a->skip_log, 60);
 
     open_collectors(a, root);
     if (!a->active) {
@@ -621,6 +784,12 @@ void agent_free(struct agent *a)
     if (a->active & COLLECT_CPU) cpu_close(&a->cpu);
     if (a->active & COLLECT_MEM) mem_close(&a->mem);
     if (a->active & COLLECT_SYSTEM) system_close(&a->sys);
+    if (a->active & (COLLECT_KERNEL | COLLECT_PROCESSES)) kernel_close(&a->kern);
+    if (a->active & COLLECT_PRESSURE) pressure_close(&a->psi);
+    if (a->active & COLLECT_NET) net_close(&a->net);
+    if (a->active & COLLECT_DISKIO) diskio_close(&a->disk);
+    dyn_free(&a->dyn_net);
+    dyn_free(&a->dyn_disk);
     if (!a->cfg->to_stdout) {
         for (int d = 0; d < a->nudp; d++) udp_close(&a->udp[d]);
         packer_free(&a->packer);

@@ -14,6 +14,14 @@
 #   procflux  100 Hz  ./procflux --interval 10ms --dest 127.0.0.1:PORT
 #   collectd  100 Hz  Debian's collectd: cpu (ReportByCpu, ValuesPercentage), memory,
 #                     network to the sink, Interval 0.01 (when installed)
+# and, for the collectors and modes of issue 7:
+#   floorall    1 kHz  the floor reading every file procflux-all reads each tick (stat, meminfo,
+#                      pressure/{cpu,memory,io}, net/dev, diskstats, sys/kernel/random/entropy_avail)
+#   procfluxall 1 kHz  --collect cpu,mem,system,kernel,processes,pressure,net,diskio
+#   procfluxwin 1 kHz  --window 1s: every tick sampled, one point per series a second
+#   procfluxfew 1 kHz  --collect cpu --no-percpu --fields cpu:usage_user,usage_system,usage_idle
+#   procfluxall 100 Hz
+#   collectdall 100 Hz collectd: cpu, memory, load, interface, disk, contextswitch, entropy, network
 # then, in separate short runs under strace, the send syscalls per second.
 #
 # Sequential, not concurrent: on a 2-vCPU machine five processes waking on
@@ -89,7 +97,9 @@ collectd_bin() {
     [ "${BENCH_NO_COLLECTD:-0}" = 1 ] && return 1
     command -v collectd 2>/dev/null || { [ -x /usr/sbin/collectd ] && echo /usr/sbin/collectd; }
 }
-collectd_conf() { # collectd_conf DIR PORT
+collectd_conf() { # collectd_conf DIR PORT [all]
+    local more=""
+    [ "${3:-}" = all ] && more=$(printf 'LoadPlugin %s\n' load interface disk contextswitch entropy)
     cat >"$1/collectd.conf" <<EOF
 Hostname "bench"
 FQDNLookup false
@@ -100,6 +110,7 @@ Interval 0.01
 LoadPlugin cpu
 LoadPlugin memory
 LoadPlugin network
+$more
 <Plugin cpu>
   ReportByCpu true
   ValuesPercentage true
@@ -116,11 +127,19 @@ start_prog() {
     iv=$([ "$rate" = 1000 ] && echo 1ms || echo 10ms)
     case $prog in
     procflux) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" 2>"$log" & ;;
+    procfluxall) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" \
+        --collect cpu,mem,system,kernel,processes,pressure,net,diskio 2>"$log" & ;;
+    procfluxwin) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --window 1s 2>"$log" & ;;
+    procfluxfew) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --collect cpu --no-percpu \
+        --fields cpu:usage_user,usage_system,usage_idle 2>"$log" & ;;
+    floorall) "$BIN/floor" "$(calc "1/$rate" 6)" /proc/stat /proc/meminfo /proc/pressure/cpu \
+        /proc/pressure/memory /proc/pressure/io /proc/net/dev /proc/diskstats \
+        /proc/sys/kernel/random/entropy_avail 2>"$log" & ;;
     floor) "$BIN/floor" "$(calc "1/$rate" 6)" 2>"$log" & ;;
     floor4) "$BIN/floor" "$(calc "1/$rate" 6)" /proc/stat /proc/meminfo /proc/loadavg /proc/uptime 2>"$log" & ;;
-    collectd)
+    collectd|collectdall)
         mkdir -p "$TMP/collectd.$port"
-        collectd_conf "$TMP/collectd.$port" "$port"
+        collectd_conf "$TMP/collectd.$port" "$port" "${prog#collectd}"
         "$(collectd_bin)" -f -C "$TMP/collectd.$port/collectd.conf" >"$log" 2>&1 & ;;
     esac
     PROG_PID=$!
@@ -129,10 +148,10 @@ start_prog() {
 
 payload_of() { # the datagram payload the program fills
     case $1 in
-    procflux) # procflux logs its choice with --verbose: "payload N bytes, S slots"
+    procflux*) # procflux logs its choice with --verbose: "payload N bytes, S slots"
         "$PROCFLUX" --once --verbose --interval 10ms --dest 127.0.0.1:9 2>&1 >/dev/null |
             sed -n 's/.*payload \([0-9]*\) bytes.*/\1/p' | head -n 1 ;;
-    collectd) echo 1452 ;; # network plugin's MaxPacketSize default (collectd.conf(5))
+    collectd*) echo 1452 ;; # network plugin's MaxPacketSize default (collectd.conf(5))
     *) echo "" ;;
     esac
 }
@@ -158,13 +177,13 @@ measure() { # measure ROUND PROGRAM RATE: appends a row to $RESULTS
     el=$(calc "$t1 - $t0" 6)
     payload=$(payload_of "$prog")
     case $prog in
-    procflux|collectd)
+    procflux*|collectd*)
         local d1 d2 b1 b2 l1 l2
         d1=$(kv "$SINK_OUT.1" datagrams); d2=$(kv "$SINK_OUT.2" datagrams)
         b1=$(kv "$SINK_OUT.1" bytes); b2=$(kv "$SINK_OUT.2" bytes)
         dg=$(calc "($d2 - $d1) / $el" 2); by=$(calc "($b2 - $b1) / $el" 0)
         [ "$d2" -gt "$d1" ] && [ -n "$payload" ] && fill=$(calc "100 * ($b2 - $b1) / (($d2 - $d1) * $payload)" 1)
-        if [ "$prog" = procflux ]; then
+        if [ "${prog#procflux}" != "$prog" ]; then
             l1=$(kv "$SINK_OUT.1" lines); l2=$(kv "$SINK_OUT.2" lines)
             lps=$(calc "($l2 - $l1) / $el" 0)
             ticks=$(kv "$SINK_OUT" pf_ticks); missed=$(kv "$SINK_OUT" pf_ticks_missed)
@@ -303,6 +322,12 @@ for round in $(seq "$ROUNDS"); do
     want floor-100 && measure "$round" floor 100
     want procflux-100 && measure "$round" procflux 100
     [ -n "$CD" ] && want collectd-100 && measure "$round" collectd 100
+    want floorall-1000 && measure "$round" floorall 1000
+    want procfluxall-1000 && measure "$round" procfluxall 1000
+    want procfluxwin-1000 && measure "$round" procfluxwin 1000
+    want procfluxfew-1000 && measure "$round" procfluxfew 1000
+    want procfluxall-100 && measure "$round" procfluxall 100
+    [ -n "$CD" ] && want collectdall-100 && measure "$round" collectdall 100
 done
 [ -z "$CD" ] && echo "collectd is not installed (apt-get install collectd-core): its row is left out"
 
@@ -311,7 +336,7 @@ declare -A SENDS
 want procflux-100 && SENDS[procflux-100]=$(sends_per_s procflux 100)
 want procflux-1000 && SENDS[procflux-1000]=$(sends_per_s procflux 1000)
 [ -n "$CD" ] && want collectd-100 && SENDS[collectd-100]=$(sends_per_s collectd 100)
-SENDS[floor-100]=0; SENDS[floor-1000]=0; SENDS[floor4-1000]=0
+SENDS[floor-100]=0; SENDS[floor-1000]=0; SENDS[floor4-1000]=0; SENDS[floorall-1000]=0
 for k in "${!SENDS[@]}"; do echo "  $k: ${SENDS[$k]}/s"; done
 awk -F'\t' -v OFS='\t' -v s="$(for k in "${!SENDS[@]}"; do printf '%s=%s,' "$k" "${SENDS[$k]}"; done)" '
     BEGIN { n = split(s, a, ","); for (i = 1; i <= n; i++) if (split(a[i], kv, "=") == 2) S[kv[1]] = kv[2] }
@@ -353,6 +378,12 @@ END {
     printf "- procflux / floor at 100 Hz: %.2f\n", p100 / f100
     printf "- procflux / floor at 1 kHz: %.2f (target <= 1.5: %s)\n", p1k / f1k, p1k <= 1.5 * f1k ? "met" : "MISSED"
     if (f41k != "") printf "- procflux / floor4 (same four files as procflux) at 1 kHz: %.2f\n", p1k / f41k
+    pa1k = med("procfluxall-1000"); fa1k = med("floorall-1000"); pa100 = med("procfluxall-100")
+    ca100 = med("collectdall-100"); pw1k = med("procfluxwin-1000"); pf1k = med("procfluxfew-1000")
+    if (pa1k != "" && fa1k != "") printf "- all collectors: procflux / floorall at 1 kHz: %.2f (target <= 1.5: %s)\n", pa1k / fa1k, pa1k <= 1.5 * fa1k ? "met" : "MISSED"
+    if (pa100 != "" && ca100 != "") printf "- all collectors: procflux / collectd (cpu, memory, load, interface, disk, contextswitch, entropy) at 100 Hz: %.3f (target <= 0.25: %s)\n", pa100 / ca100, pa100 <= 0.25 * ca100 ? "met" : "MISSED"
+    if (pw1k != "" && p1k != "") printf "- --window 1s at 1 kHz: %.2f us/tick (%.2f x the plain 1 kHz run)\n", pw1k, pw1k / p1k
+    if (pf1k != "" && p1k != "") printf "- --fields cpu-total:3 fields at 1 kHz: %.2f us/tick (%.2f x the plain 1 kHz run)\n", pf1k, pf1k / p1k
     printf "- max RSS procflux: %s KiB (target <= 1536 KiB: %s)\n", R["procflux-1000"], R["procflux-1000"] <= 1536 && R["procflux-100"] <= 1536 ? "met" : "MISSED"
 }' ROUNDS="$(awk -F'\t' 'NR > 1 && $1 > m { m = $1 } END { print m + 0 }' "$RESULTS")" "$RESULTS" | tee "$OUT/table.md"
 

@@ -74,9 +74,9 @@ for t in $targets; do
 done
 
 # --- static build, sizes -------------------------------------------------------
-echo "== static: make static (musl, libev from Debian's source package)"
+echo "== static: make static COLLECTORS= (the small build: cpu, mem, system; musl, libev from Debian's source package)"
 copy_tree "$work/static"
-make -C "$work/static" -j"$(nproc)" procflux static >"$work/static.log" 2>&1 ||
+make -C "$work/static" -j"$(nproc)" procflux static COLLECTORS= >"$work/static.log" 2>&1 ||
     { cat "$work/static.log"; echo "== static: build FAILED"; exit 1; }
 grep -E '^make static:' "$work/static.log" | sed 's/^/   /'
 bin=$work/static/procflux-static
@@ -84,7 +84,7 @@ if readelf -lW "$bin" | grep -q INTERP || readelf -dW "$bin" 2>/dev/null | grep 
     echo "   procflux-static is NOT static:"; readelf -dW "$bin" | grep NEEDED; exit 1
 fi
 echo "   $(file -b "$bin" | cut -d, -f1-5)"
-make -C "$work/static" --no-print-directory -s size | tee "$work/size.txt" | sed 's/^/   /'
+make -C "$work/static" --no-print-directory -s size COLLECTORS= | tee "$work/size.txt" | sed 's/^/   /'
 grep -q OVER "$work/size.txt" && over=1
 
 # --- footprint at 10 Hz --------------------------------------------------------

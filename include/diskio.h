@@ -189,4 +189,20 @@ void diskio_close(struct diskio_collector *d);
 /** Every field name diskio can emit, NULL-terminated. */
 extern const char *const diskio_field_names[];
 
+#ifdef PROCFLUX_NO_DISKIO
+/*
+ * Built without this collector (make COLLECTORS=...): what the agent calls
+ * becomes a no-op that never opens, and config refuses --collect for it.
+ */
+extern const char *const procflux_no_field_names[];
+#define diskio_open(d, root, sysroot, only, err, errlen) ((void)(d), -1)
+#define diskio_sample(d) ((void)(d), -1)
+#define diskio_slots(d) ((void)(d), 0)
+#define diskio_slot_name(d, i) ((void)(d), (const char *)0)
+#define diskio_slot_gen(d, i) ((void)(d), 0u)
+#define diskio_fields(d, i, out) ((void)(d), 0)
+#define diskio_close(d) ((void)(d))
+#define diskio_field_names procflux_no_field_names
+#endif
+
 #endif

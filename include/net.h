@@ -166,4 +166,20 @@ int net_fields(const struct net_collector *n, int slot, struct sample_field *out
 /** Close the file and free the tables. Safe on a zeroed struct. */
 void net_close(struct net_collector *n);
 
+#ifdef PROCFLUX_NO_NET
+/*
+ * Built without this collector (make COLLECTORS=...): what the agent calls
+ * becomes a no-op that never opens, and config refuses --collect for it.
+ */
+extern const char *const procflux_no_field_names[];
+#define net_open(n, root, only, err, errlen) ((void)(n), -1)
+#define net_sample(n) ((void)(n), -1)
+#define net_slots(n) ((void)(n), 0)
+#define net_slot_name(n, i) ((void)(n), (const char *)0)
+#define net_slot_gen(n, i) ((void)(n), 0u)
+#define net_fields(n, i, out) ((void)(n), 0)
+#define net_close(n) ((void)(n))
+#define net_field_names procflux_no_field_names
+#endif
+
 #endif

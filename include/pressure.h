@@ -98,4 +98,19 @@ void pressure_close(struct pressure_collector *p);
 /** Every field name pressure_fields can emit, NULL-terminated. */
 extern const char *const pressure_field_names[];
 
+#ifdef PROCFLUX_NO_PRESSURE
+/*
+ * Built without this collector (make COLLECTORS=...): what the agent calls
+ * becomes a no-op that never opens, and config refuses --collect for it.
+ */
+extern const char *const procflux_no_field_names[];
+#define pressure_open(p, root, err, errlen) ((void)(p), -1)
+#define pressure_sample(p) ((void)(p), -1)
+#define pressure_fields(p, s, out) ((void)(p), 0)
+#define pressure_close(p) ((void)(p))
+#define pressure_resource(s) ((void)(s), "")
+#define pressure_type(s) ((void)(s), "")
+#define pressure_field_names procflux_no_field_names
+#endif
+
 #endif

@@ -12,6 +12,9 @@
 #include "log.h"
 
 #define PREFIX_MAX 4096
+
+/* Start-up and exit only: optimised for size, kept out of the hot pages. */
+#define SETUP __attribute__((cold))
 #define STDOUT_BUF 65536
 
 static int64_t timestamp_now(enum precision p)
@@ -37,6 +40,9 @@ static double mono_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* The field names of a collector this build left out (see the headers). */
+const char *const procflux_no_field_names[] = {NULL};
 
 /* ---- sending ------------------------------------------------------------ */
 
@@ -129,6 +135,7 @@ static int system_due(struct agent *a, double now)
 static void sample_all(struct agent *a, int force_system)
 {
     int stat_ok = 0;
+    (void)stat_ok; /* unused when built without kernel */
     if ((a->active & COLLECT_CPU)) {
         if (cpu_sample(&a->cpu) < 0) read_failed(a, a->cpu.pf.path);
         else stat_ok = 1;
@@ -339,7 +346,7 @@ static void on_stats(struct ev_loop *loop, ev_periodic *w, int revents)
     after_emit(a);
 }
 
-static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+SETUP static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct agent *a = w->data;
     (void)revents;
@@ -353,7 +360,7 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
-static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+SETUP static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct agent *a = w->data;
     char err[512];
@@ -368,13 +375,13 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static void add_file(struct agent *a, struct procfile *pf)
+SETUP static void add_file(struct agent *a, struct procfile *pf)
 {
     if (a->nfiles < (int)(sizeof a->files / sizeof a->files[0])) a->files[a->nfiles++] = pf;
 }
 
 /* Open what --collect asks for; a collector that cannot start is off, with one warning. */
-static void open_collectors(struct agent *a, const char *root)
+SETUP static void open_collectors(struct agent *a, const char *root)
 {
     char err[512];
     const struct config *c = a->cfg;
@@ -427,7 +434,7 @@ static void open_collectors(struct agent *a, const char *root)
 }
 
 /* Prefix buffers for the slots of one dynamic series. */
-static int dyn_alloc(struct dyn_series *d, int nslots, size_t cap)
+SETUP static int dyn_alloc(struct dyn_series *d, int nslots, size_t cap)
 {
     size_t n = nslots > 0 ? (size_t)nslots : 1;
     d->prefix = malloc(n * cap);
@@ -437,7 +444,7 @@ static int dyn_alloc(struct dyn_series *d, int nslots, size_t cap)
     return d->prefix && d->plen && d->gen && d->built ? 0 : -1;
 }
 
-static void dyn_free(struct dyn_series *d)
+SETUP static void dyn_free(struct dyn_series *d)
 {
     free(d->prefix);
     free(d->plen);
@@ -456,7 +463,7 @@ struct series_spec {
  * Build the prefix of every fixed series into one allocation (two passes:
  * measure, then write), and size the line buffer for the longest.
  */
-static int build_prefixes(struct agent *a, char *err, size_t errlen)
+SETUP static int build_prefixes(struct agent *a, char *err, size_t errlen)
 {
     const struct config *c = a->cfg;
     struct lp_tag tags[LP_MAX_TAGS];
@@ -574,7 +581,7 @@ oom:
 }
 
 /* --fields: the pattern list for @measurement, NULL when every field is kept. */
-static const struct match_list *keep_for(const struct config *c, const char *measurement)
+SETUP static const struct match_list *keep_for(const struct config *c, const char *measurement)
 {
     for (int i = 0; i < c->nfieldsets; i++)
         if (!strcmp(c->fieldsets[i].measurement, measurement)) return &c->fieldsets[i].keep;
@@ -586,7 +593,7 @@ static const struct match_list *keep_for(const struct config *c, const char *mea
  * would otherwise silently send nothing. (An EXIT_USAGE error, found here
  * because the collectors, not config, know their fields.)
  */
-static int check_fields(struct agent *a, char *err, size_t errlen)
+SETUP static int check_fields(struct agent *a, char *err, size_t errlen)
 {
     static const struct {
         const char *m;
@@ -636,7 +643,7 @@ static int check_fields(struct agent *a, char *err, size_t errlen)
  * grow now, so that nothing allocates once the loop runs: feed every watcher
  * once and take the events back, and start and stop the flush timer.
  */
-static void presize_loop(struct agent *a)
+SETUP static void presize_loop(struct agent *a)
 {
     void *ws[] = {&a->tick, &a->flush, &a->stats, &a->sigint, &a->sigterm, &a->sighup};
     ev_timer_set(&a->flush, 3600, 0);
@@ -646,7 +653,7 @@ static void presize_loop(struct agent *a)
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) ev_clear_pending(a->loop, ws[i]);
 }
 
-int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errlen)
+SETUP int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errlen)
 {
     const char *root = cfg->proc_root[0] ? cfg->proc_root : NULL;
     int rc;
@@ -750,7 +757,7 @@ int agent_init(struct agent *a, const struct config *cfg, char *err, size_t errl
     return 0;
 }
 
-static void sleep_seconds(double s)
+SETUP static void sleep_seconds(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -779,7 +786,7 @@ int agent_run(struct agent *a)
     return a->exit_code;
 }
 
-void agent_free(struct agent *a)
+SETUP void agent_free(struct agent *a)
 {
     if (a->active & COLLECT_CPU) cpu_close(&a->cpu);
     if (a->active & COLLECT_MEM) mem_close(&a->mem);

@@ -245,13 +245,37 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
     return CONFIG_OK;
 }
 
+/* Which optional collectors this build has (make COLLECTORS=...). */
+#ifdef PROCFLUX_NO_KERNEL
+#define BUILT_KERNEL 0
+#else
+#define BUILT_KERNEL 1
+#endif
+#ifdef PROCFLUX_NO_PRESSURE
+#define BUILT_PRESSURE 0
+#else
+#define BUILT_PRESSURE 1
+#endif
+#ifdef PROCFLUX_NO_NET
+#define BUILT_NET 0
+#else
+#define BUILT_NET 1
+#endif
+#ifdef PROCFLUX_NO_DISKIO
+#define BUILT_DISKIO 0
+#else
+#define BUILT_DISKIO 1
+#endif
+
 static const struct {
     const char *name;
     unsigned bit;
+    int built;
 } collectors[] = {
-    {"cpu", COLLECT_CPU}, {"mem", COLLECT_MEM}, {"system", COLLECT_SYSTEM},
-    {"kernel", COLLECT_KERNEL}, {"processes", COLLECT_PROCESSES}, {"pressure", COLLECT_PRESSURE},
-    {"net", COLLECT_NET}, {"diskio", COLLECT_DISKIO},
+    {"cpu", COLLECT_CPU, 1}, {"mem", COLLECT_MEM, 1}, {"system", COLLECT_SYSTEM, 1},
+    {"kernel", COLLECT_KERNEL, BUILT_KERNEL}, {"processes", COLLECT_PROCESSES, BUILT_KERNEL},
+    {"pressure", COLLECT_PRESSURE, BUILT_PRESSURE}, {"net", COLLECT_NET, BUILT_NET},
+    {"diskio", COLLECT_DISKIO, BUILT_DISKIO},
 };
 #define NCOLLECTORS (sizeof collectors / sizeof collectors[0])
 #define COLLECTOR_LIST "cpu, mem, system, kernel, processes, pressure, net, diskio"
@@ -273,6 +297,9 @@ static int parse_collect(struct config *c, const char *val, char *err, size_t er
             if (strlen(collectors[k].name) == n && memcmp(p, collectors[k].name, n) == 0) break;
         if (k == NCOLLECTORS)
             FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: " COLLECTOR_LIST, (int)n, p, val);
+        if (!collectors[k].built)
+            FAIL("--collect: '%.*s' in '%s' is not built into this procflux (make COLLECTORS=... left it "
+                 "out); rebuild with it or drop it", (int)n, p, val);
         c->collect |= collectors[k].bit;
         p += n;
         if (*p == ',') p++;

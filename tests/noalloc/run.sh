@@ -91,6 +91,29 @@ run_case stdout-1khz -- --interval 1ms --stdout
 run_case udp-telemetry-flush -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every 100ms --flush 20ms
 run_case udp-small-payload -- --interval 1ms --dest "127.0.0.1:$PORT" --payload 512 --flush 5ms
 run_case send-errors -- --interval 1ms --dest "127.0.0.1:$CLOSED_PORT" --flush 10ms
+# issue 7: every collector; --window with --fields and a fan-out to a live and a dead destination
+run_case all-collectors -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every 100ms \
+    --collect cpu,mem,system,kernel,processes,pressure,net,diskio --net-interfaces '*'
+run_case window-fields-fanout -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" \
+    --dest "127.0.0.1:$CLOSED_PORT" --collect cpu,mem,system,kernel,processes,pressure,net,diskio \
+    --fields 'cpu:usage_user_max,usage_idle*' --fields 'net:bytes_*' --stats-every 100ms --flush 20ms
+# Interfaces that come and go: net/dev flips between two real readings of a
+# namespace every 20 ms (slots freed and taken, prefixes rebuilt).
+FIX=$(cd "$(dirname "$0")/../fixtures/linux-6.x/net" && pwd)
+mkdir -p "$TMP/proc/net"
+cp "$FIX/dev.netns" "$TMP/proc/net/dev"
+python3 - "$FIX/dev.netns" "$FIX/dev.netns.next" "$TMP/proc/net/dev" <<'PY' &
+import sys, time
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+for i in range(400):
+    with open(sys.argv[3], "r+b") as f:
+        f.write(a if i % 2 else b); f.truncate()
+    time.sleep(0.02)
+PY
+FLIP_PID=$!
+run_case net-churn -- --interval 1ms --dest "127.0.0.1:$PORT" --collect net --net-interfaces '*' \
+    --proc-root "$TMP/proc" --stats-every 0s
+kill "$FLIP_PID" 2>/dev/null; wait "$FLIP_PID" 2>/dev/null
 # A numeric --dest cannot change: re-resolving it need not call getaddrinfo.
 run_case re-resolve-numeric -- --interval 1ms --dest "127.0.0.1:$PORT" --resolve-every 1s
 # A name has to go through getaddrinfo, which allocates inside libc.

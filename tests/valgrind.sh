@@ -23,5 +23,13 @@ port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DG
 ( sleep 3; pkill -TERM -f "procflux --interval 20ms --dest 127.0.0.1:$port" ) &
 vg "procflux UDP run, SIGTERM" ./procflux --interval 20ms --dest "127.0.0.1:$port" --stats-every 1s
 wait
+# Every collector, --window, --fields and two destinations (issue 7).
+( sleep 3; pkill -TERM -f "procflux --interval 20ms --window 100ms" ) &
+vg "procflux all collectors, window, fan-out" ./procflux --interval 20ms --window 100ms \
+    --dest "127.0.0.1:$port" --dest "[::1]:$port" --collect cpu,mem,system,kernel,processes,pressure,net,diskio \
+    --net-interfaces '*' --fields 'cpu:usage_*' --stats-every 1s
+wait
+vg "procflux all collectors on a fixture root" ./procflux --once --stdout --interval 10ms \
+    --collect cpu,mem,system,kernel,processes,pressure,net,diskio --proc-root tests/fixtures/linux-6.x
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -184,6 +184,16 @@ static size_t dyn_prefix(struct agent *a, struct dyn_series *d, int i, const cha
     return d->plen[i];
 }
 
+/* One slot of a dynamic series: @n fields in a->fields, sent under the slot's prefix. */
+static void emit_dyn(struct agent *a, struct dyn_series *d, int i, const char *measurement, const char *tagkey,
+                     const char *name, unsigned gen, const struct match_list *keep, int n, int64_t ts, double now)
+{
+    size_t plen;
+    if (n == 0) return;
+    plen = dyn_prefix(a, d, i, measurement, tagkey, name, gen);
+    if (plen) emit(a, d->prefix + (size_t)i * a->dyn_cap, plen, keep, a->fields, n, ts, now);
+}
+
 static void skipped_warning(struct agent *a, const char *what, int n, int slots)
 {
     if (n > 0)
@@ -241,25 +251,15 @@ static void emit_all(struct agent *a, double now)
             emit(a, a->prefix[a->s_psi + i], a->plen[a->s_psi + i], a->keep_psi, a->fields,
                  pressure_fields(&a->psi, i, a->fields), ts, now);
     if (a->active & COLLECT_NET) {
-        for (int i = 0; i < net_slots(&a->net); i++) {
-            int n = net_fields(&a->net, i, a->fields);
-            size_t plen;
-            if (n == 0) continue;
-            plen = dyn_prefix(a, &a->dyn_net, i, "net", "interface", net_slot_name(&a->net, i),
-                              net_slot_gen(&a->net, i));
-            if (plen) emit(a, a->dyn_net.prefix + (size_t)i * a->dyn_cap, plen, a->keep_net, a->fields, n, ts, now);
-        }
+        for (int i = 0; i < net_slots(&a->net); i++)
+            emit_dyn(a, &a->dyn_net, i, "net", "interface", net_slot_name(&a->net, i), net_slot_gen(&a->net, i),
+                     a->keep_net, net_fields(&a->net, i, a->fields), ts, now);
         skipped_warning(a, "network interface(s)", a->net.skipped, a->net.nslots);
     }
     if (a->active & COLLECT_DISKIO) {
-        for (int i = 0; i < diskio_slots(&a->disk); i++) {
-            int n = diskio_fields(&a->disk, i, a->fields);
-            size_t plen;
-            if (n == 0) continue;
-            plen = dyn_prefix(a, &a->dyn_disk, i, "diskio", "name", diskio_slot_name(&a->disk, i),
-                              diskio_slot_gen(&a->disk, i));
-            if (plen) emit(a, a->dyn_disk.prefix + (size_t)i * a->dyn_cap, plen, a->keep_disk, a->fields, n, ts, now);
-        }
+        for (int i = 0; i < diskio_slots(&a->disk); i++)
+            emit_dyn(a, &a->dyn_disk, i, "diskio", "name", diskio_slot_name(&a->disk, i),
+                     diskio_slot_gen(&a->disk, i), a->keep_disk, diskio_fields(&a->disk, i, a->fields), ts, now);
         skipped_warning(a, "disk(s)", a->disk.skipped, a->disk.nslots);
     }
 }

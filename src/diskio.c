@@ -299,6 +299,17 @@ static int place(struct diskio_collector *d, const struct diskio_values *v, int 
     return selected(d, v) ? DISKIO_NOSLOT : DISKIO_UNSELECTED;
 }
 
+/* What line cache entry @l remembers of the device on its line. */
+static void remember_line(struct diskio_line *l, const struct diskio_values *v, short slot)
+{
+    memcpy(l->name, v->name, v->name_len);
+    l->name[v->name_len] = '\0';
+    l->len = (unsigned char)v->name_len;
+    l->major = v->major;
+    l->minor = v->minor;
+    l->slot = slot;
+}
+
 void diskio_update(struct diskio_collector *d, const char *buf, size_t len)
 {
     const char *p = buf, *end = buf + len, *next;
@@ -332,15 +343,7 @@ void diskio_update(struct diskio_collector *d, const char *buf, size_t len)
             sl->big = v.big;
             sl->seen = 1;
         }
-        if (i < d->maxlines) {
-            struct diskio_line *l = &d->cur[i];
-            memcpy(l->name, v.name, v.name_len);
-            l->name[v.name_len] = '\0';
-            l->len = (unsigned char)v.name_len;
-            l->major = v.major;
-            l->minor = v.minor;
-            l->slot = (short)s;
-        }
+        if (i < d->maxlines) remember_line(&d->cur[i], &v, (short)s);
     }
     ncur = i < d->maxlines ? i : d->maxlines;
     for (int s = 0; s < d->nslots; s++) {
@@ -403,15 +406,7 @@ int diskio_open(struct diskio_collector *d, const char *root, const char *sysroo
         if (!diskio_parse_line(p, (size_t)(next - p - 1), &v)) continue;
         keep = selected(d, &v);
         sel += keep;
-        if (i < d->maxlines) {
-            struct diskio_line *l = &d->prev[i];
-            memcpy(l->name, v.name, v.name_len);
-            l->name[v.name_len] = '\0';
-            l->len = (unsigned char)v.name_len;
-            l->major = v.major;
-            l->minor = v.minor;
-            l->slot = keep ? DISKIO_NOSLOT : DISKIO_UNSELECTED;
-        }
+        if (i < d->maxlines) remember_line(&d->prev[i], &v, keep ? DISKIO_NOSLOT : DISKIO_UNSELECTED);
     }
     d->nprev = i < d->maxlines ? i : d->maxlines;
     d->nslots = sel * 2 > sel + 16 ? sel * 2 : sel + 16;

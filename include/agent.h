@@ -93,6 +93,8 @@ struct agent {
     int64_t window_ticks;
     struct window_acc *win;  /* [cpu.max + 2] */
     int closing;             /* this tick ends a window (always 1 without --window) */
+    int64_t win_no;          /* the window the last tick fell in; -1: none yet */
+    int win_skip;            /* this window began before procflux did: not sent */
 
     char *line;              /* one encoded line */
     size_t line_cap;

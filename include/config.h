@@ -60,10 +60,12 @@ struct config {
     unsigned fieldsets_cli; /* bit k: measurement k's --fields came from the command line */
     struct match_list net_interfaces;  /* n == 0: every interface but lo */
     struct match_list diskio_devices;  /* n == 0: whole disks */
+    int net_interfaces_src, diskio_devices_src; /* -1 unset, 0 command line, 1 config file */
     char strings[4096];     /* pattern lists live here (split in place) */
     size_t strings_used;
     char host[256];         /* value of the host tag */
-    struct lp_tag tags[LP_MAX_TAGS - 2]; /* --tag, in order given; host and cpu are added per series */
+    struct lp_tag tags[LP_MAX_TAGS - 3]; /* --tag, in order given; host and up to two series tags
+                                            (cpu; resource, type; ...) are added per series */
     int ntags;
     enum precision precision;
     unsigned collect;       /* COLLECT_* bits */

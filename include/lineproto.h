@@ -54,8 +54,9 @@ struct lp_tag {
  * Build "measurement,k1=v1,k2=v2 " (tags sorted by key, empty values dropped,
  * everything escaped) into @dst.
  * @return the length, or 0 when it does not fit in @cap - 1 bytes, there are
- *         more than LP_MAX_TAGS tags, the measurement is empty, or a name or
- *         value is not lp_representable.
+ *         more than LP_MAX_TAGS tags, the measurement is empty, a name or
+ *         value is not lp_representable, or two tags with values share a key
+ *         (InfluxDB rejects the line, and with it the whole datagram).
  */
 size_t lp_series_build(char *dst, size_t cap, const char *measurement, const struct lp_tag *tags,
                        size_t ntags);

@@ -27,7 +27,8 @@ int match_glob(const char *pat, const char *name, size_t len);
 int match_any(const struct match_list *l, const char *name, size_t len);
 
 /**
- * Split @s (modified in place: commas become NULs) into @l.
+ * Split @s (modified in place: commas become NULs, blanks around an item
+ * are cut) into @l.
  * @return 0, or -1 when it holds more than MATCH_MAX patterns or an empty one.
  */
 int match_split(struct match_list *l, char *s);

@@ -158,7 +158,7 @@ static void sample_all(struct agent *a, int force_system)
                                   : kernel_sample(&a->kern, a->cpu.pf.buf, stat_ok ? a->cpu.pf.len : 0);
         if (rc < 0 && a->kern.own_stat) read_failed(a, a->kern.stat.path);
     }
-    if ((a->active & COLLECT_PRESSURE) && pressure_sample(&a->psi) < 0) read_failed(a, "/proc/pressure");
+    if ((a->active & COLLECT_PRESSURE) && pressure_sample(&a->psi) < 0) read_failed(a, "the pressure files");
     if ((a->active & COLLECT_NET) && net_sample(&a->net) < 0) read_failed(a, a->net.pf.path);
     if ((a->active & COLLECT_DISKIO) && diskio_sample(&a->disk) < 0) read_failed(a, a->disk.pf.path);
 }
@@ -286,10 +286,25 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
         a->n.ticks_missed += (uint64_t)(idx - a->last_tick_index - 1);
     a->last_tick_index = idx;
     a->n.ticks++;
-    /* Windows tile the wall clock like the ticks: the tick at time k * interval
-       carries usage over ((k - 1) * interval, k * interval], so the window
-       (j * W, (j + 1) * W] ends on the tick whose index is a multiple of W's ticks. */
-    a->closing = a->window_ticks <= 1 || idx % a->window_ticks == 0;
+    if (a->window_ticks > 1) {
+        /*
+         * Windows tile the wall clock like the ticks: the tick at time
+         * k * interval carries usage over ((k - 1) * interval, k * interval],
+         * so window w, ((w - 1) * W, w * W], holds ticks (w - 1) * n + 1 ..
+         * w * n (n ticks a window) and ends on the tick whose index is a
+         * multiple of n. When ticks were missed across a boundary (a stall, a
+         * clock step), what a window that never ended had gathered is dropped,
+         * not sent under a later window's time; the window procflux started
+         * in is partial, and is not sent either.
+         */
+        int64_t n = a->window_ticks, wno = idx > 0 ? (idx + n - 1) / n : idx / n;
+        if (wno != a->win_no) {
+            for (int i = 0; i < a->cpu.max + 2; i++) window_reset(&a->win[i]);
+            a->win_skip = a->win_no < 0 && idx % n != 1;
+            a->win_no = wno;
+        }
+        a->closing = idx % n == 0 && !a->win_skip;
+    }
     sample_all(a, 0);
     emit_all(a, now);
     for (int d = 0; d < a->nudp; d++) udp_maintain(&a->udp[d], now, 0);
@@ -595,11 +610,13 @@ SETUP static const struct match_list *keep_for(const struct config *c, const cha
  */
 SETUP static int check_fields(struct agent *a, char *err, size_t errlen)
 {
-    static const struct {
+    const struct config *c = a->cfg;
+    const struct {
         const char *m;
         const char *const *names, *const *windowed;
     } known[] = {
-        {"cpu", cpu_field_names, cpu_windowed_names},
+        /* (time_* only with --cpu-time: without it they are never sent) */
+        {"cpu", c->cpu_time ? cpu_field_names : cpu_windowed_names, cpu_windowed_names},
         {"mem", mem_field_names, mem_windowed_names},
         {"system", system_field_names, NULL},
         {"kernel", kernel_field_names, NULL},
@@ -609,7 +626,6 @@ SETUP static int check_fields(struct agent *a, char *err, size_t errlen)
         {"diskio", diskio_field_names, NULL},
         {"procflux", agent_self_field_names, NULL},
     };
-    const struct config *c = a->cfg;
     for (int i = 0; i < c->nfieldsets; i++)
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
             const struct config_fieldset *fs = &c->fieldsets[i];
@@ -663,6 +679,7 @@ SETUP int agent_init(struct agent *a, const struct config *cfg, char *err, size_
     a->flush_at = -1;
     a->last_tick_index = -1;
     a->closing = 1;
+    a->win_no = -1;
     {
         /* What Telegraf's runtime.NumCPU reports: the CPUs this process may run on. */
         cpu_set_t set;

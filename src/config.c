@@ -134,6 +134,10 @@ static int parse_duration_opt(const char *opt, const char *val, double min, doub
                               double *out, char *err, size_t errlen)
 {
     double v;
+    if (zero_ok && strcmp(val, "0") == 0) { /* "0 = off" needs no unit */
+        *out = 0;
+        return CONFIG_OK;
+    }
     if (!config_duration(val, &v))
         FAIL("--%s: '%s' is not a duration; use a number with a unit: us, ms, s, m or h (e.g. 10ms)", opt,
              val);
@@ -429,9 +433,16 @@ static int apply_option(struct config *c, int opt, char *arg, int from_file, cha
         if (parse_fields(c, arg, from_file, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_NET_INTERFACES:
+        /* once per source: the command line's replaces the file's */
+        if (c->net_interfaces_src == from_file)
+            FAIL("--net-interfaces: '%s' is a second list; give all interfaces in one, comma-separated", arg);
+        c->net_interfaces_src = from_file;
         if (parse_patterns(c, "net-interfaces", arg, &c->net_interfaces, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_DISKIO_DEVICES:
+        if (c->diskio_devices_src == from_file)
+            FAIL("--diskio-devices: '%s' is a second list; give all devices in one, comma-separated", arg);
+        c->diskio_devices_src = from_file;
         if (parse_patterns(c, "diskio-devices", arg, &c->diskio_devices, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_NO_PERCPU: c->percpu = 0; break;
@@ -573,6 +584,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     memcpy(c->dest[0].port, "8089", sizeof "8089");
     c->ndest = 1;
     c->dest_from_file = -1; /* the default: any --dest replaces it */
+    c->net_interfaces_src = c->diskio_devices_src = -1;
     c->precision = PREC_NS;
     c->collect = COLLECT_DEFAULT;
     c->percpu = c->totalcpu = 1;
@@ -637,7 +649,9 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
             if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
         }
     }
-    if (c->precision == PREC_S && c->interval < 1)
+    /* (with --window, points are a window apart: whole seconds are enough) */
+    if (c->precision == PREC_S && c->interval < 1 &&
+        !(c->window >= 1 && c->window == (double)(int64_t)c->window))
         FAIL("--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
              "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
@@ -650,6 +664,26 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
             FAIL("--window: %g s is not a whole multiple (2 or more) of the %g s interval; e.g. "
                  "--interval 1ms --window 1s", c->window, c->interval);
     }
+    {
+        /* Tag keys a collected measurement sets itself: InfluxDB drops a
+           line with a key twice ("duplicate tags"), and its whole datagram. */
+        static const struct {
+            const char *key;
+            unsigned bits;
+            const char *who;
+        } own[] = {
+            {"resource", COLLECT_PRESSURE, "the pressure measurement"},
+            {"type", COLLECT_PRESSURE, "the pressure measurement"},
+            {"interface", COLLECT_NET, "the net measurement"},
+            {"name", COLLECT_DISKIO, "the diskio measurement"},
+            {"dest", ~0u, "the procflux measurement"},
+        };
+        for (int i = 0; i < c->ntags; i++)
+            for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+                if ((c->collect & own[k].bits) && !strcmp(c->tags[i].key, own[k].key))
+                    FAIL("--tag: '%s=%s' uses the key %s, which %s sets itself; use another key",
+                         c->tags[i].key, c->tags[i].value, own[k].key, own[k].who);
+    }
     if (c->net_interfaces.n && !(c->collect & COLLECT_NET))
         FAIL("--net-interfaces: the net collector is off; add net to --collect");
     if (c->diskio_devices.n && !(c->collect & COLLECT_DISKIO))
@@ -659,6 +693,10 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         unsigned bit = 0;
         for (size_t k = 0; k < NCOLLECTORS; k++)
             if (!strcmp(collectors[k].name, m)) bit = collectors[k].bit;
+        for (size_t k = 0; k < NCOLLECTORS; k++)
+            if (!strcmp(collectors[k].name, m) && !collectors[k].built)
+                FAIL("--fields: measurement %s is not built into this procflux (make COLLECTORS=... left it "
+                     "out); drop --fields %s:...", m, m);
         if (bit && !(c->collect & bit))
             FAIL("--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
                  m, m, m);

@@ -58,6 +58,8 @@ size_t lp_series_build(char *dst, size_t cap, const char *measurement, const str
             sorted[j] = sorted[j - 1];
             j--;
         }
+        /* a key twice: InfluxDB rejects the line ("duplicate tags"), and its datagram */
+        if (j > 0 && !strcmp(sorted[j - 1]->key, tags[i].key)) return 0;
         sorted[j] = &tags[i];
         n++;
     }

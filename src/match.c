@@ -39,8 +39,12 @@ int match_split(struct match_list *l, char *s)
 {
     l->n = 0;
     for (;;) {
-        char *comma = strchr(s, ',');
+        char *comma = strchr(s, ','), *end;
         if (comma) *comma = '\0';
+        /* "lo, eth0": blanks around an item are not part of it (no name holds one) */
+        while (*s == ' ' || *s == '\t') s++;
+        end = s + strlen(s);
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
         if (*s == '\0' || l->n == MATCH_MAX) return -1;
         l->pat[l->n++] = s;
         if (!comma) return 0;

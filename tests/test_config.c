@@ -15,6 +15,12 @@
 
 #include "config.h"
 
+/* Built with every optional collector (make COLLECTORS= leaves them out). */
+#if !defined(PROCFLUX_NO_KERNEL) && !defined(PROCFLUX_NO_PRESSURE) && !defined(PROCFLUX_NO_NET) && \
+    !defined(PROCFLUX_NO_DISKIO)
+#define FULL_BUILD 1
+#endif
+
 #define MAX_KEEP 4096
 static char *kept[MAX_KEEP];
 static int nkept;
@@ -367,10 +373,20 @@ static const struct bad {
     {{"--fields", "disk:reads"}, {"fields", "'disk'"}},
     {{"--fields", "cpu:a,,b"}, {"fields", "a,,b"}},
     {{"--fields", "cpu:a", "--fields", "cpu:b"}, {"fields", "second time"}},
+#ifdef FULL_BUILD
     {{"--fields", "net:bytes_recv"}, {"net", "--collect"}},
+    {{"--collect", "net", "--net-interfaces", ",eth0"}, {"net-interfaces", ",eth0"}},
+    {{"--collect=net", "--net-interfaces", "a", "--net-interfaces", "b"}, {"net-interfaces", "second"}},
+    {{"--collect", "pressure", "--tag", "type=prod"}, {"tag", "pressure"}},
+    {{"--collect", "net", "--tag", "interface=x"}, {"tag", "net"}},
+    {{"--collect", "diskio", "--tag", "name=x"}, {"tag", "diskio"}},
+#else
+    {{"--collect", "cpu,net"}, {"collect", "not built"}},
+    {{"--fields", "net:bytes_recv"}, {"fields", "not built"}},
+#endif
+    {{"--tag", "dest=x"}, {"tag", "procflux"}},
     {{"--fields", "procflux:ticks", "--stats-every", "0s"}, {"procflux", "stats-every"}},
     {{"--net-interfaces", "eth*"}, {"net-interfaces", "collect"}},
-    {{"--collect", "net", "--net-interfaces", ",eth0"}, {"net-interfaces", ",eth0"}},
     {{"--diskio-devices", "sd*"}, {"diskio-devices", "collect"}},
 };
 #define NBADS ((int)(sizeof bads / sizeof bads[0]))
@@ -416,6 +432,7 @@ START_TEST(no_percpu_and_totalcpu_with_other_collectors)
 }
 END_TEST
 
+#ifdef FULL_BUILD
 START_TEST(collectors_and_filters)
 {
     struct config c;
@@ -432,6 +449,7 @@ START_TEST(collectors_and_filters)
     ck_assert_ptr_null(config_collector_name(3));
 }
 END_TEST
+#endif
 
 START_TEST(destinations_repeat)
 {
@@ -454,6 +472,26 @@ START_TEST(destinations_repeat)
     ck_assert_ptr_nonnull(strstr(err, "'a:9' is one too many"));
     /* port 01 is port 1: the same destination twice */
     ck_assert_int_eq(parse(&c, "--dest", "a:1", "--dest", "a:01", NULL), CONFIG_ERR);
+}
+END_TEST
+
+START_TEST(zero_blanks_and_precision)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--stats-every", "0", "--resolve-every", "0", "--window", "0", NULL), CONFIG_OK);
+    ck_assert_double_eq(c.stats_every, 0);
+    ck_assert_double_eq(c.resolve_every, 0);
+    ck_assert_int_eq(parse(&c, "--interval", "0", NULL), CONFIG_ERR); /* no "0 = off" there */
+    /* one point per whole-second window: second precision is enough */
+    ck_assert_int_eq(parse(&c, "--precision", "s", "--interval", "10ms", "--window", "2s", NULL), CONFIG_OK);
+    ck_assert_int_eq(parse(&c, "--precision", "s", "--interval", "10ms", "--window", "500ms", NULL), CONFIG_ERR);
+#ifdef FULL_BUILD
+    ck_assert_int_eq(parse(&c, "--collect", "net", "--net-interfaces", " lo , eth0\t", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.net_interfaces.n, 2);
+    ck_assert_str_eq(c.net_interfaces.pat[0], "lo");
+    ck_assert_str_eq(c.net_interfaces.pat[1], "eth0");
+    ck_assert_int_eq(parse(&c, "--collect", "net", "--net-interfaces", "lo, ,eth0", NULL), CONFIG_ERR);
+#endif
 }
 END_TEST
 
@@ -541,6 +579,7 @@ START_TEST(config_file_flags_and_tag_overrides)
 }
 END_TEST
 
+#ifdef FULL_BUILD
 START_TEST(config_file_dests_and_fields_give_way)
 {
     struct config c;
@@ -566,6 +605,7 @@ START_TEST(config_file_dests_and_fields_give_way)
     unlink(path);
 }
 END_TEST
+#endif
 
 START_TEST(config_file_errors_name_file_and_line)
 {
@@ -613,9 +653,12 @@ static Suite *config_suite(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, duration_units);
     tcase_add_test(tc, no_percpu_and_totalcpu_with_other_collectors);
+#ifdef FULL_BUILD
     tcase_add_test(tc, collectors_and_filters);
+#endif
     tcase_add_test(tc, destinations_repeat);
     tcase_add_test(tc, window_and_fields);
+    tcase_add_test(tc, zero_blanks_and_precision);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("file");
@@ -623,7 +666,9 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
     tcase_add_test(tc, config_file_flags_and_tag_overrides);
+#ifdef FULL_BUILD
     tcase_add_test(tc, config_file_dests_and_fields_give_way);
+#endif
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad");

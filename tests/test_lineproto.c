@@ -147,6 +147,20 @@ START_TEST(series_drops_empty_values)
 }
 END_TEST
 
+START_TEST(series_refuses_a_key_twice)
+{
+    /* InfluxDB rejects "duplicate tags" and drops the whole datagram with it */
+    char buf[256];
+    struct lp_tag dup[] = {{"type", "prod"}, {"host", "h"}, {"type", "some"}};
+    struct lp_tag first[] = {{"type", "x"}, {"type", "y"}};
+    struct lp_tag empty[] = {{"type", ""}, {"host", "h"}, {"type", "some"}}; /* the empty one is dropped */
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "pressure", dup, 3), 0);
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "pressure", first, 2), 0);
+    ck_assert_uint_eq(lp_series_build(buf, sizeof buf, "pressure", empty, 3), strlen("pressure,host=h,type=some "));
+    ck_assert_str_eq(buf, "pressure,host=h,type=some ");
+}
+END_TEST
+
 START_TEST(series_too_long)
 {
     struct lp_tag tags[] = {{"host", "a b"}};
@@ -676,6 +690,7 @@ static Suite *lineproto_suite(void)
     tcase_add_test(tc, series_sort_order);
     tcase_add_test(tc, series_tricky_escapes);
     tcase_add_test(tc, series_drops_empty_values);
+    tcase_add_test(tc, series_refuses_a_key_twice);
     tcase_add_test(tc, series_too_long);
     tcase_add_test(tc, series_empty_measurement_and_too_many_tags);
     tcase_add_test(tc, series_splits_as_influxdb_does);

@@ -37,12 +37,17 @@ END_TEST
 START_TEST(lists)
 {
     struct match_list l;
-    char s1[] = "eth*,wlan0", s2[] = "a,,b", s3[] = "", s4[] = "x,";
+    char s1[] = "eth*,wlan0", s2[] = "a,,b", s3[] = "", s4[] = "x,", s5[] = " lo ,\teth0\t", s6[] = "a, ,b";
     ck_assert_int_eq(match_split(&l, s1), 0);
     ck_assert_int_eq(l.n, 2);
     ck_assert_int_eq(match_any(&l, "eth3", 4), 1);
     ck_assert_int_eq(match_any(&l, "wlan0", 5), 1);
     ck_assert_int_eq(match_any(&l, "wlan1", 5), 0);
+    ck_assert_int_eq(match_split(&l, s5), 0); /* blanks around items are cut */
+    ck_assert_int_eq(l.n, 2);
+    ck_assert_str_eq(l.pat[0], "lo");
+    ck_assert_str_eq(l.pat[1], "eth0");
+    ck_assert_int_eq(match_split(&l, s6), -1);
     ck_assert_int_eq(match_split(&l, s2), -1);
     ck_assert_int_eq(match_split(&l, s3), -1);
     ck_assert_int_eq(match_split(&l, s4), -1);

@@ -62,10 +62,35 @@ sleep 1
     echo "Q_stats $(influxd_query "SHOW STATS FOR 'udp'")"
 } > "$INFLUX_DIR/window"
 
-python3 - "$INFLUX_DIR/fanout" "$INFLUX_DIR/window" <<'PY'
+# ---- 3. a stall across a window's end ---------------------------------------------
+# 100 ms ticks, 1 s windows, on standard output. A 0.5 s burst on cpu0 at X.05,
+# then procflux is stopped (SIGSTOP) at X.8 and continued at X+2.3: window
+# (X, X+1] never got its last tick, so it must not be sent at all, least of all
+# under a later window's time; the window procflux started in is not sent.
+python3 - "$bin" > "$INFLUX_DIR/stall" <<'PY'
+import os, signal, subprocess, sys, time
+start = time.time()
+p = subprocess.Popen([sys.argv[1], "--stdout", "--interval", "100ms", "--window", "1s", "--collect", "cpu",
+                      "--no-totalcpu", "--stats-every", "0s", "--fields", "cpu:usage_user_max,usage_user_mean"],
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def until(t):
+    time.sleep(max(0, t - time.time()))
+X = int(start) + 2
+until(X + 0.05)
+burn = subprocess.Popen(["taskset", "-c", "0", "timeout", "0.5", "sh", "-c", "while :; do :; done"])
+until(X + 0.8); p.send_signal(signal.SIGSTOP)
+until(X + 2.3); p.send_signal(signal.SIGCONT)
+until(X + 4.2); p.terminate()
+out = p.communicate()[0].decode()
+burn.wait()
+print("start %.6f X %d" % (start, X))
+sys.stdout.write(out)
+PY
+python3 - "$INFLUX_DIR/fanout" "$INFLUX_DIR/window" "$INFLUX_DIR/stall" <<'PY'
 import json, sys
 res = {}
-for path in sys.argv[1:]:
+stall = open(sys.argv[3]).read().split("\n")
+for path in sys.argv[1:3]:
     for line in open(path):
         k, _, v = line.rstrip("\n").partition(" ")
         res[k] = json.loads(v) if k.startswith("Q_") else v
@@ -125,6 +150,20 @@ burst = max(cpu0, key=lambda r: r["usage_user_max"]) if cpu0 else {}
 check("window: the 150 ms burst on cpu0 shows in usage_user_max (>= 80)", burst.get("usage_user_max", 0) >= 80, burst)
 check("window: ... while that window's mean stays far below (max - mean >= 30)",
       burst and burst["usage_user_max"] - burst["usage_user_mean"] >= 30, burst)
+# 3. stall
+hdr = stall[0].split()
+start, X = float(hdr[1]), int(hdr[3])
+pts = []
+for l in stall[1:]:
+    if not l.startswith("cpu,cpu=cpu0"): continue
+    f = dict(kv.split("=") for kv in l.split(" ")[1].split(","))
+    pts.append((int(l.split(" ")[2]) / 1e9, float(f["usage_user_max"]), float(f["usage_user_mean"])))
+check("stall: points on the 1 s grid", pts and all(t % 1 < 0.05 for t, _, _ in pts), pts)
+check("stall: the window procflux started in is not sent (first point >= start + 1 s)",
+      pts and pts[0][0] >= int(start) + 2 - 0.001, (start, pts[:1]))
+check("stall: the window whose end was missed is not sent", not any(X + 0.9 < t < X + 1.1 for t, _, _ in pts), pts)
+check("stall: its burst does not turn up in a later window (max < 80 after the stall)",
+      all(m < 80 for t, m, _ in pts if t > X + 1.5) and any(t > X + 2.5 for t, _, _ in pts), pts)
 udp = series(res["Q_stats"])
 fails = sum(dict(zip(s["columns"], s["values"][0])).get("pointsParseFail", 0) for s in udp)
 check("SHOW STATS FOR 'udp': no parse failures", udp and fails == 0, udp)

@@ -121,13 +121,16 @@ static void series_checked(const char **str, int nstr, unsigned char capsel)
     bad = unwritable(measurement);
 
 
-    /* The expected result: stable sort by key, empty values dropped. */
+    /* The expected result: stable sort by key, empty values dropped; two
+       tags with values and one key make no prefix (InfluxDB: "duplicate tags"). */
     want = lp_escape(NULL, 0, measurement, LP_MEASUREMENT) + 1;
     for (size_t i = 0; i < ntags; i++) {
         size_t j = nsorted;
         FUZZ_CHECK(lp_representable(tags[i].key, LP_KEY) == !unwritable(tags[i].key));
         if (!tags[i].value[0]) continue;
         bad |= unwritable(tags[i].key) || unwritable(tags[i].value);
+        for (size_t k = 0; k < i; k++)
+            if (tags[k].value[0] && strcmp(tags[k].key, tags[i].key) == 0) bad = 1;
         while (j > 0 && strcmp(sorted[j - 1]->key, tags[i].key) > 0) {
             sorted[j] = sorted[j - 1];
             j--;

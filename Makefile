@@ -28,11 +28,12 @@ VERSION = 0.1.0
 # procflux uses no ev_stat (the one libev struct with time_t/off_t in it).
 LFS_CFLAGS = -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 # Size: no .eh_frame (C without exceptions or backtrace() needs none; the
-# sanitizer and debug builds add their own), and code and read-only data on
+# sanitizer and debug builds add their own), code and read-only data on
 # shared pages (two LOAD segments, not four: ~8 KiB of file and one mapping
-# less). Set either to empty to get the toolchain's defaults back.
-SIZE_CFLAGS ?= -fno-asynchronous-unwind-tables
-SIZE_LDFLAGS ?= -Wl,-z,noseparate-code
+# less), and unused functions dropped by the linker. Set either to empty to
+# get the toolchain's defaults back.
+SIZE_CFLAGS ?= -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
+SIZE_LDFLAGS ?= -Wl,-z,noseparate-code -Wl,--gc-sections
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(LFS_CFLAGS) $(OPTIMIZATION) $(SIZE_CFLAGS) $(WARN) -Iinclude \
              -DPROCFLUX_VERSION='"$(VERSION)"' $(COLLECTOR_CFLAGS) \
              -MMD -MP $(CFLAGS)
@@ -165,13 +166,13 @@ static:
 	fi
 
 procflux-static: $(STATIC_OBJS) $(STATIC_PREREQ)
-	$(STATIC_CC_USED) $(ALL_CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -static -Wl,--gc-sections $(STATIC_LIBDIRS) \
+	$(STATIC_CC_USED) $(ALL_CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -static $(STATIC_LIBDIRS) \
 	  -o $@ $(STATIC_OBJS) $(LIBS)
 	@echo "make static: ./procflux-static is a static $(STATIC_LIBC) binary"
 
 $(STATIC_DIR)/%.o: src/%.c $(STATIC_PREREQ)
 	@mkdir -p $(@D)
-	$(STATIC_CC_USED) $(ALL_CFLAGS) $(STATIC_CPPFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+	$(STATIC_CC_USED) $(ALL_CFLAGS) $(STATIC_CPPFLAGS) -c -o $@ $<
 
 $(LIBEV_MUSL)/lib/libev.a:
 	contrib/static/build-libev-musl.sh $(LIBEV_MUSL) $(STATIC_CC)

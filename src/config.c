@@ -324,10 +324,18 @@ static char *keep_string(struct config *c, const char *s)
     return d;
 }
 
+/*
+ * A pattern list into @l. @src (NULL: no such rule) tracks where the list
+ * came from: one per source, and the command line's replaces the file's.
+ */
 static int parse_patterns(struct config *c, const char *opt, const char *val, struct match_list *l,
-                          char *err, size_t errlen)
+                          int *src, int from_file, char *err, size_t errlen)
 {
-    char *copy = keep_string(c, val);
+    char *copy;
+    if (src && *src == from_file)
+        FAIL("--%s: '%s' is a second list; give all names in one, comma-separated", opt, val);
+    if (src) *src = from_file;
+    copy = keep_string(c, val);
     if (!copy) FAIL("--%s: '%.40s...' does not fit: pattern lists total at most %zu bytes", opt, val,
                     sizeof c->strings);
     if (match_split(l, copy) != 0)
@@ -362,7 +370,7 @@ static int parse_fields(struct config *c, const char *val, int from_file, char *
     if (!fs) fs = &c->fieldsets[c->nfieldsets++];
     if (!from_file) c->fieldsets_cli |= 1u << k;
     fs->measurement = measurements[k];
-    return parse_patterns(c, "fields", colon + 1, &fs->keep, err, errlen);
+    return parse_patterns(c, "fields", colon + 1, &fs->keep, NULL, from_file, err, errlen);
 }
 
 /*
@@ -433,17 +441,14 @@ static int apply_option(struct config *c, int opt, char *arg, int from_file, cha
         if (parse_fields(c, arg, from_file, err, errlen)) return CONFIG_ERR;
         break;
     case OPT_NET_INTERFACES:
-        /* once per source: the command line's replaces the file's */
-        if (c->net_interfaces_src == from_file)
-            FAIL("--net-interfaces: '%s' is a second list; give all interfaces in one, comma-separated", arg);
-        c->net_interfaces_src = from_file;
-        if (parse_patterns(c, "net-interfaces", arg, &c->net_interfaces, err, errlen)) return CONFIG_ERR;
+        if (parse_patterns(c, "net-interfaces", arg, &c->net_interfaces, &c->net_interfaces_src, from_file, err,
+                           errlen))
+            return CONFIG_ERR;
         break;
     case OPT_DISKIO_DEVICES:
-        if (c->diskio_devices_src == from_file)
-            FAIL("--diskio-devices: '%s' is a second list; give all devices in one, comma-separated", arg);
-        c->diskio_devices_src = from_file;
-        if (parse_patterns(c, "diskio-devices", arg, &c->diskio_devices, err, errlen)) return CONFIG_ERR;
+        if (parse_patterns(c, "diskio-devices", arg, &c->diskio_devices, &c->diskio_devices_src, from_file, err,
+                           errlen))
+            return CONFIG_ERR;
         break;
     case OPT_NO_PERCPU: c->percpu = 0; break;
     case OPT_NO_TOTALCPU: c->totalcpu = 0; break;

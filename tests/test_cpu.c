@@ -486,31 +486,12 @@ END_TEST
 
 static char tmpdir[256];
 
-static void tmp_setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/procflux-cpu-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+static void tmp_setup(void) { tmp_root_make(tmpdir, sizeof tmpdir, "cpu"); }
 
-static void tmp_teardown(void)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/stat", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
-}
+static void tmp_teardown(void) { tmp_root_remove(tmpdir); }
 
 /* Write @len bytes as tmpdir/stat, in place (O_TRUNC keeps the inode the collector holds). */
-static void put_stat(const char *data, size_t len)
-{
-    char path[512];
-    int fd;
-    snprintf(path, sizeof path, "%s/stat", tmpdir);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-    close(fd);
-}
+static void put_stat(const char *data, size_t len) { tmp_root_put(tmpdir, "stat", data, len); }
 
 static void put_stat_str(const char *s) { put_stat(s, strlen(s)); }
 

@@ -92,8 +92,7 @@ struct tmproot {
 
 static void tmproot_make(struct tmproot *t)
 {
-    strcpy(t->dir, "/tmp/procflux-diskio-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+    tmp_root_make(t->dir, sizeof t->dir, "diskio");
     snprintf(t->path, sizeof t->path, "%s/diskstats", t->dir);
     snprintf(t->sys, sizeof t->sys, "%s/sys", t->dir);
 }
@@ -101,10 +100,7 @@ static void tmproot_make(struct tmproot *t)
 /* Rewrite in place (same inode: the collector keeps its fd). */
 static void tmproot_write(const struct tmproot *t, const char *text, size_t len)
 {
-    int fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-    close(fd);
+    tmp_root_put(t->dir, "diskstats", text, len);
 }
 
 static void tmproot_puts(const struct tmproot *t, const char *text)
@@ -125,12 +121,7 @@ static void run(const char *cmd)
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
-static void tmproot_remove(const struct tmproot *t)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-    run(cmd);
-}
+static void tmproot_remove(const struct tmproot *t) { tmp_root_remove(t->dir); }
 
 /* A sysfs entry for maj:min; @partition: with a `partition` file. */
 static void sys_dev(const struct tmproot *t, int maj, int min, int partition)

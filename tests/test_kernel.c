@@ -367,65 +367,17 @@ END_TEST
 
 static char tmpdir[256];
 
-static void path_of(char *path, size_t cap, const char *name)
-{
-    snprintf(path, cap, "%s/%s", tmpdir, name);
-}
+static void tmp_setup(void) { tmp_root_make(tmpdir, sizeof tmpdir, "kernel"); }
 
-static void tmp_setup(void)
-{
-    char path[512];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/procflux-kernel-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    path_of(path, sizeof path, "sys");
-    mkdir(path, 0755);
-    path_of(path, sizeof path, "sys/kernel");
-    mkdir(path, 0755);
-    path_of(path, sizeof path, "sys/kernel/random");
-    mkdir(path, 0755);
-}
+static void tmp_teardown(void) { tmp_root_remove(tmpdir); }
 
-static void tmp_teardown(void)
-{
-    static const char *const names[] = {"stat", "sys/kernel/random/entropy_avail",
-                                        "sys/kernel/random", "sys/kernel", "sys", "d"};
-    char path[512];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        path_of(path, sizeof path, names[i]);
-        if (unlink(path) != 0) rmdir(path);
-    }
-    rmdir(tmpdir);
-}
-
-static void put(const char *name, const char *text)
-{
-    char path[512];
-    int fd;
-    path_of(path, sizeof path, name);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
+static void put(const char *name, const char *text) { tmp_root_puts(tmpdir, name, text); }
 
 static int64_t field(const struct sample_field *f, int n, const char *key)
 {
     for (int i = 0; i < n; i++)
         if (strcmp(f[i].key, key) == 0) return f[i].v.i;
     return -1;
-}
-
-/* Make @fd fail its reads from now on (EISDIR), as a vanished /proc entry would. */
-static void break_fd(int fd)
-{
-    char path[512];
-    int d;
-    path_of(path, sizeof path, "d");
-    mkdir(path, 0755);
-    d = open(path, O_RDONLY | O_DIRECTORY);
-    ck_assert_int_ge(d, 0);
-    ck_assert_int_eq(dup2(d, fd), fd);
-    close(d);
 }
 
 START_TEST(collector_own_stat)
@@ -478,10 +430,10 @@ START_TEST(collector_own_stat)
     put("stat", "ctxt 9\n");
     ck_assert_int_eq(kernel_sample(&k, NULL, 0), 0);
     ck_assert_int_eq(field(f, kernel_fields(&k, f), "context_switches"), 9);
-    break_fd(k.stat.fd);
+    tmp_root_break_fd(tmpdir, k.stat.fd);
     ck_assert_int_eq(kernel_sample(&k, NULL, 0), -1);
     ck_assert_int_eq(kernel_fields(&k, f), 1); /* entropy only */
-    break_fd(k.entropy.fd);
+    tmp_root_break_fd(tmpdir, k.entropy.fd);
     ck_assert_int_eq(kernel_sample(&k, NULL, 0), -1);
     ck_assert_int_eq(kernel_fields(&k, f), 0);
     ck_assert_int_eq(processes_fields(&k, f), 0);

@@ -514,22 +514,18 @@ END_TEST
 
 START_TEST(collector_reads_rewritten_file)
 {
-    char dir[] = "/tmp/procflux-mem-XXXXXX", path[512], err[256];
+    char dir[64], err[256];
     struct mem_collector *m = malloc(sizeof *m);
     struct sample_field f[SAMPLE_MAX_FIELDS];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/meminfo", dir);
+    tmp_root_make(dir, sizeof dir, "mem");
     ck_assert_int_eq(mem_open(m, dir, err, sizeof err), -1); /* not there yet */
     ck_assert_ptr_nonnull(strstr(err, "meminfo"));
     for (int round = 0; round < 2; round++)
         for (int i = 0; i < NFIXTURES; i++) {
             size_t len;
             char *b = slurp(fixture_path(fixtures[i], "meminfo"), &len);
-            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
             struct expect e;
-            ck_assert_int_ge(fd, 0);
-            ck_assert_int_eq(write(fd, b, len), (ssize_t)len);
-            close(fd);
+            tmp_root_put(dir, "meminfo", b, len); /* in place: mem keeps its fd */
             free(b);
             if (round == 0 && i == 0) ck_assert_int_eq(mem_open(m, dir, err, sizeof err), 0);
             ck_assert_int_eq(mem_sample(m), 0);
@@ -538,8 +534,7 @@ START_TEST(collector_reads_rewritten_file)
         }
     mem_close(m);
     free(m);
-    unlink(path);
-    rmdir(dir);
+    tmp_root_remove(dir);
 }
 END_TEST
 

@@ -706,36 +706,12 @@ END_TEST
 
 static char tmpdir[256];
 
-static void tmp_setup(void)
-{
-    char path[512];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/procflux-net-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    snprintf(path, sizeof path, "%s/net", tmpdir);
-    ck_assert_int_eq(mkdir(path, 0755), 0);
-}
+static void tmp_setup(void) { tmp_root_make(tmpdir, sizeof tmpdir, "net"); }
 
-static void tmp_teardown(void)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/net/dev", tmpdir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/net", tmpdir);
-    rmdir(path);
-    rmdir(tmpdir);
-}
+static void tmp_teardown(void) { tmp_root_remove(tmpdir); }
 
 /* Rewrite net/dev in place (same inode: the collector holds it open). */
-static void put_dev(const char *text, size_t len)
-{
-    char path[512];
-    int fd;
-    snprintf(path, sizeof path, "%s/net/dev", tmpdir);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-    close(fd);
-}
+static void put_dev(const char *text, size_t len) { tmp_root_put(tmpdir, "net/dev", text, len); }
 
 static void put_names(const char *names)
 {

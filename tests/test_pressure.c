@@ -216,55 +216,11 @@ END_TEST
 
 static char tmpdir[256];
 
-static void path_of(char *path, size_t cap, const char *name)
-{
-    snprintf(path, cap, "%s/%s", tmpdir, name);
-}
+static void tmp_setup(void) { tmp_root_make(tmpdir, sizeof tmpdir, "psi"); }
 
-static void tmp_setup(void)
-{
-    char path[512];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/procflux-psi-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    path_of(path, sizeof path, "pressure");
-    ck_assert_int_eq(mkdir(path, 0755), 0);
-}
+static void tmp_teardown(void) { tmp_root_remove(tmpdir); }
 
-static void tmp_teardown(void)
-{
-    static const char *const names[] = {"pressure/cpu", "pressure/memory", "pressure/io",
-                                        "pressure", "d"};
-    char path[512];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        path_of(path, sizeof path, names[i]);
-        if (unlink(path) != 0) rmdir(path);
-    }
-    rmdir(tmpdir);
-}
-
-static void put(const char *name, const char *text)
-{
-    char path[512];
-    int fd;
-    path_of(path, sizeof path, name);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
-
-/* Make @fd fail its reads from now on (EISDIR), like psi=0's EOPNOTSUPP. */
-static void break_fd(int fd)
-{
-    char path[512];
-    int d;
-    path_of(path, sizeof path, "d");
-    mkdir(path, 0755);
-    d = open(path, O_RDONLY | O_DIRECTORY);
-    ck_assert_int_ge(d, 0);
-    ck_assert_int_eq(dup2(d, fd), fd);
-    close(d);
-}
+static void put(const char *name, const char *text) { tmp_root_puts(tmpdir, name, text); }
 
 static void assert_fields(const struct pressure_collector *p, int series, double a10, double a60,
                           double a300, int64_t total)
@@ -356,7 +312,7 @@ START_TEST(collector_changes)
     ck_assert_uint_eq(p.present, 0);
 
     /* Reads failing: -1. */
-    break_fd(p.f[1].fd);
+    tmp_root_break_fd(tmpdir, p.f[1].fd);
     ck_assert_int_eq(pressure_sample(&p), -1);
     ck_assert_uint_eq(p.present, 0);
     ck_assert_int_eq(pressure_fields(&p, PSI_MEMORY_SOME, f), 0);
@@ -383,7 +339,7 @@ START_TEST(collector_all_three)
     assert_fields(&p, PSI_IO_FULL, 0, 0, 0, 11115287);
 
     /* cpu's reads fail: the others go on. */
-    break_fd(p.f[0].fd);
+    tmp_root_break_fd(tmpdir, p.f[0].fd);
     ck_assert_int_eq(pressure_sample(&p), 0);
     ck_assert_uint_eq(p.present, (1u << PSI_NSERIES) - 1 - (1u << PSI_CPU_SOME));
     pressure_close(&p);
@@ -397,18 +353,19 @@ START_TEST(collector_open_errors)
     char err[512] = "", path[512];
 
     /* An empty pressure directory. */
+    snprintf(path, sizeof path, "%s/pressure", tmpdir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
     ck_assert_int_eq(pressure_open(&p, tmpdir, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "pressure/cpu"));
     ck_assert_ptr_nonnull(strstr(err, "CONFIG_PSI"));
     pressure_close(&p);
 
     /* Entries that open but cannot be read (psi=0 gives EOPNOTSUPP; a directory EISDIR). */
-    path_of(path, sizeof path, "pressure/cpu");
-    mkdir(path, 0755);
-    path_of(path, sizeof path, "pressure/memory");
-    mkdir(path, 0755);
-    path_of(path, sizeof path, "pressure/io");
-    mkdir(path, 0755);
+    for (int i = 0; i < 3; i++) {
+        static const char *const res[] = {"cpu", "memory", "io"};
+        snprintf(path, sizeof path, "%s/pressure/%s", tmpdir, res[i]);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+    }
     err[0] = '\0';
     ck_assert_int_eq(pressure_open(&p, tmpdir, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "cannot read"));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_file.h"
 #include "system.h"
 
 static char *exact(const char *s, size_t *len)
@@ -204,32 +205,11 @@ END_TEST
 
 static char tmpdir[256];
 
-static void tmp_setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/procflux-sys-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+static void tmp_setup(void) { tmp_root_make(tmpdir, sizeof tmpdir, "sys"); }
 
-static void tmp_teardown(void)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/loadavg", tmpdir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/uptime", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
-}
+static void tmp_teardown(void) { tmp_root_remove(tmpdir); }
 
-static void put(const char *name, const char *text)
-{
-    char path[512];
-    int fd;
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
+static void put(const char *name, const char *text) { tmp_root_puts(tmpdir, name, text); }
 
 START_TEST(collector_sample)
 {

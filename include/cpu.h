@@ -76,9 +76,12 @@ int cpu_sample(struct cpu_collector *c);
  */
 int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out);
 
-/** Every field name cpu can emit, and those --window aggregates (NULL-terminated). */
-extern const char *const cpu_field_names[];
-extern const char *const cpu_windowed_names[];
+/**
+ * cpu's field names, by counter, NULL-terminated: the usage_* ones (which
+ * --window aggregates) and the time_* ones (--cpu-time).
+ */
+extern const char *const cpu_usage_names[];
+extern const char *const cpu_time_names[];
 
 /** Free what cpu_open took. */
 void cpu_close(struct cpu_collector *c);

@@ -194,7 +194,6 @@ extern const char *const diskio_field_names[];
  * Built without this collector (make COLLECTORS=...): what the agent calls
  * becomes a no-op that never opens, and config refuses --collect for it.
  */
-extern const char *const procflux_no_field_names[];
 #define diskio_open(d, root, sysroot, only, err, errlen) ((void)(d), -1)
 #define diskio_sample(d) ((void)(d), -1)
 #define diskio_slots(d) ((void)(d), 0)
@@ -202,7 +201,7 @@ extern const char *const procflux_no_field_names[];
 #define diskio_slot_gen(d, i) ((void)(d), 0u)
 #define diskio_fields(d, i, out) ((void)(d), 0)
 #define diskio_close(d) ((void)(d))
-#define diskio_field_names procflux_no_field_names
+#define diskio_field_names ((const char *const *)0)
 #endif
 
 #endif

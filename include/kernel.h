@@ -131,14 +131,13 @@ extern const char *const processes_field_names[];
  * Built without this collector (make COLLECTORS=...): what the agent calls
  * becomes a no-op that never opens, and config refuses --collect for it.
  */
-extern const char *const procflux_no_field_names[];
 #define kernel_open(k, root, own, err, errlen) ((void)(k), -1)
 #define kernel_sample(k, stat, len) ((void)(k), -1)
 #define kernel_fields(k, out) ((void)(k), 0)
 #define processes_fields(k, out) ((void)(k), 0)
 #define kernel_close(k) ((void)(k))
-#define kernel_field_names procflux_no_field_names
-#define processes_field_names procflux_no_field_names
+#define kernel_field_names ((const char *const *)0)
+#define processes_field_names ((const char *const *)0)
 #endif
 
 #endif

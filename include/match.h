@@ -40,9 +40,10 @@ int match_split(struct match_list *l, char *s);
 int match_fields(const struct match_list *keep, struct sample_field *f, int n);
 
 /**
- * Whether @pat matches at least one of @names, or one of @windowed (may be
- * NULL) with the suffix _min, _max or _mean. Both lists NULL-terminated.
+ * Whether @pat matches at least one of @names or @windowed (either may be
+ * NULL; both NULL-terminated), or, when @suffixed, one of @windowed with the
+ * suffix _min, _max or _mean (what --window sends).
  */
-int match_names(const char *pat, const char *const *names, const char *const *windowed);
+int match_names(const char *pat, const char *const *names, const char *const *windowed, int suffixed);
 
 #endif

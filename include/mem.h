@@ -68,7 +68,7 @@ int mem_fields(const struct mem_collector *m, struct sample_field *out);
 
 void mem_close(struct mem_collector *m);
 
-/** Every field name mem can emit, and those --window aggregates (NULL-terminated). */
+/** mem's integer field names, and its percentages (which --window aggregates); NULL-terminated. */
 extern const char *const mem_field_names[];
 extern const char *const mem_windowed_names[];
 

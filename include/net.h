@@ -171,7 +171,6 @@ void net_close(struct net_collector *n);
  * Built without this collector (make COLLECTORS=...): what the agent calls
  * becomes a no-op that never opens, and config refuses --collect for it.
  */
-extern const char *const procflux_no_field_names[];
 #define net_open(n, root, only, err, errlen) ((void)(n), -1)
 #define net_sample(n) ((void)(n), -1)
 #define net_slots(n) ((void)(n), 0)
@@ -179,7 +178,7 @@ extern const char *const procflux_no_field_names[];
 #define net_slot_gen(n, i) ((void)(n), 0u)
 #define net_fields(n, i, out) ((void)(n), 0)
 #define net_close(n) ((void)(n))
-#define net_field_names procflux_no_field_names
+#define net_field_names ((const char *const *)0)
 #endif
 
 #endif

@@ -103,14 +103,13 @@ extern const char *const pressure_field_names[];
  * Built without this collector (make COLLECTORS=...): what the agent calls
  * becomes a no-op that never opens, and config refuses --collect for it.
  */
-extern const char *const procflux_no_field_names[];
 #define pressure_open(p, root, err, errlen) ((void)(p), -1)
 #define pressure_sample(p) ((void)(p), -1)
 #define pressure_fields(p, s, out) ((void)(p), 0)
 #define pressure_close(p) ((void)(p))
 #define pressure_resource(s) ((void)(s), "")
 #define pressure_type(s) ((void)(s), "")
-#define pressure_field_names procflux_no_field_names
+#define pressure_field_names ((const char *const *)0)
 #endif
 
 #endif

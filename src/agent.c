@@ -41,9 +41,6 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The field names of a collector this build left out (see the headers). */
-const char *const procflux_no_field_names[] = {NULL};
-
 /* ---- sending ------------------------------------------------------------ */
 
 static void send_slots(struct agent *a, int all, double now)
@@ -616,7 +613,7 @@ SETUP static int check_fields(struct agent *a, char *err, size_t errlen)
         const char *const *names, *const *windowed;
     } known[] = {
         /* (time_* only with --cpu-time: without it they are never sent) */
-        {"cpu", c->cpu_time ? cpu_field_names : cpu_windowed_names, cpu_windowed_names},
+        {"cpu", c->cpu_time ? cpu_time_names : NULL, cpu_usage_names},
         {"mem", mem_field_names, mem_windowed_names},
         {"system", system_field_names, NULL},
         {"kernel", kernel_field_names, NULL},
@@ -631,11 +628,11 @@ SETUP static int check_fields(struct agent *a, char *err, size_t errlen)
             const struct config_fieldset *fs = &c->fieldsets[i];
             if (strcmp(known[k].m, fs->measurement) != 0) continue;
             for (int p = 0; p < fs->keep.n; p++) {
-                if (match_names(fs->keep.pat[p], known[k].names, c->window > 0 ? known[k].windowed : NULL))
+                if (match_names(fs->keep.pat[p], known[k].names, known[k].windowed, c->window > 0))
                     continue;
                 snprintf(err, errlen, "--fields: '%s' matches no field of %s%s; its fields are listed "
                          "in procflux(1)", fs->keep.pat[p], fs->measurement,
-                         c->window == 0 && match_names(fs->keep.pat[p], known[k].names, known[k].windowed)
+                         c->window == 0 && match_names(fs->keep.pat[p], known[k].names, known[k].windowed, 1)
                              ? " without --window (which adds the _min, _max and _mean ones)" : "");
                 return EXIT_USAGE;
             }

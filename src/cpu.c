@@ -158,23 +158,14 @@ int cpu_sample(struct cpu_collector *c)
     return 0;
 }
 
-static const char *const usage_keys[CPU_NCOUNTERS] = {
-    "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
-    "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
-};
-const char *const cpu_field_names[] = {
-    "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
-    "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
-    "time_user", "time_nice", "time_system", "time_idle", "time_iowait",
-    "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice", NULL,
-};
-const char *const cpu_windowed_names[] = {
+/* Field names by counter (enum cpu_counter order), each list NULL-terminated. */
+const char *const cpu_usage_names[CPU_NCOUNTERS + 1] = {
     "usage_user", "usage_nice", "usage_system", "usage_idle", "usage_iowait",
     "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice", NULL,
 };
-static const char *const time_keys[CPU_NCOUNTERS] = {
+const char *const cpu_time_names[CPU_NCOUNTERS + 1] = {
     "time_user", "time_nice", "time_system", "time_idle", "time_iowait",
-    "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice",
+    "time_irq", "time_softirq", "time_steal", "time_guest", "time_guest_nice", NULL,
 };
 
 int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
@@ -189,9 +180,9 @@ int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
     if (cur->n == 0) return 0;
     if (c->cpu_time)
         for (int i = 0; i < cur->n; i++)
-            sample_float(&out[n++], time_keys[i], (double)cur->v[i] / c->clk_tck);
+            sample_float(&out[n++], cpu_time_names[i], (double)cur->v[i] / c->clk_tck);
     k = cpu_usage(prev, cur, pct);
-    for (int i = 0; i < k; i++) sample_usage(&out[n++], usage_keys[i], pct[i]);
+    for (int i = 0; i < k; i++) sample_usage(&out[n++], cpu_usage_names[i], pct[i]);
     return n;
 }
 

@@ -73,13 +73,13 @@ int match_fields(const struct match_list *keep, struct sample_field *f, int n)
     return out;
 }
 
-int match_names(const char *pat, const char *const *names, const char *const *windowed)
+int match_names(const char *pat, const char *const *names, const char *const *windowed, int suffixed)
 {
-    static const char *const suffixes[] = {"_min", "_max", "_mean"};
-    for (; *names; names++)
+    static const char *const suffixes[] = {NULL, "_min", "_max", "_mean"};
+    for (; names && *names; names++)
         if (match_glob(pat, *names, strlen(*names))) return 1;
     for (; windowed && *windowed; windowed++)
-        for (int s = 0; s < 3; s++) {
+        for (int s = 0; s < (suffixed ? 4 : 1); s++) {
             char name[96];
             size_t len = field_name(name, sizeof name, *windowed, suffixes[s]);
             if (len && match_glob(pat, name, len)) return 1;

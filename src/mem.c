@@ -31,8 +31,11 @@ static const struct {
 #undef K
 };
 
-/* Telegraf's field name for each key that maps one to one. */
-static const char *const field_names[MEM_NKEYS] = {
+/*
+ * Telegraf's field name for each key that maps one to one, then "used":
+ * every integer field mem sends (NULL-terminated).
+ */
+const char *const mem_field_names[MEM_NKEYS + 2] = {
     [MEM_TOTAL] = "total", [MEM_FREE] = "free", [MEM_AVAILABLE] = "available",
     [MEM_BUFFERS] = "buffered", [MEM_CACHED] = "cached", [MEM_SWAP_CACHED] = "swap_cached",
     [MEM_ACTIVE] = "active", [MEM_INACTIVE] = "inactive", [MEM_HIGH_TOTAL] = "high_total",
@@ -45,17 +48,9 @@ static const char *const field_names[MEM_NKEYS] = {
     [MEM_COMMITTED_AS] = "committed_as", [MEM_VMALLOC_TOTAL] = "vmalloc_total",
     [MEM_VMALLOC_USED] = "vmalloc_used", [MEM_VMALLOC_CHUNK] = "vmalloc_chunk",
     [MEM_HUGE_PAGES_TOTAL] = "huge_pages_total", [MEM_HUGE_PAGES_FREE] = "huge_pages_free",
-    [MEM_HUGE_PAGE_SIZE] = "huge_page_size",
+    [MEM_HUGE_PAGE_SIZE] = "huge_page_size", [MEM_NKEYS] = "used",
 };
 
-const char *const mem_field_names[] = {
-    "total", "free", "available", "buffered", "cached", "swap_cached", "active", "inactive",
-    "high_total", "high_free", "low_total", "low_free", "swap_total", "swap_free", "dirty",
-    "write_back", "write_back_tmp", "mapped", "shared", "slab", "sreclaimable", "sunreclaim",
-    "page_tables", "commit_limit", "committed_as", "vmalloc_total", "vmalloc_used", "vmalloc_chunk",
-    "huge_pages_total", "huge_pages_free", "huge_page_size", "used", "used_percent",
-    "available_percent", NULL,
-};
 const char *const mem_windowed_names[] = {"used_percent", "available_percent", NULL};
 
 static int key_is(int k, const char *name, size_t len)
@@ -138,7 +133,7 @@ int mem_fields_of(const struct mem_values *m, struct sample_field *out)
 
     for (int k = 0; k < MEM_NKEYS; k++) {
         if (!HAS(m, k) || k == MEM_AVAILABLE || k == MEM_CACHED) continue;
-        sample_int(&out[n++], field_names[k], m->v[k]);
+        sample_int(&out[n++], mem_field_names[k], m->v[k]);
     }
     if (HAS(m, MEM_CACHED)) sample_int(&out[n++], "cached", cached);
     sample_int(&out[n++], "available", avail);

@@ -88,13 +88,17 @@ START_TEST(names)
 {
     static const char *const all[] = {"usage_user", "usage_idle", "time_user", NULL};
     static const char *const win[] = {"usage_user", "usage_idle", NULL};
-    ck_assert_int_eq(match_names("usage_user", all, NULL), 1);
-    ck_assert_int_eq(match_names("time_*", all, NULL), 1);
-    ck_assert_int_eq(match_names("usage_usr", all, win), 0);
-    ck_assert_int_eq(match_names("usage_user_max", all, NULL), 0);
-    ck_assert_int_eq(match_names("usage_user_max", all, win), 1);
-    ck_assert_int_eq(match_names("*_mean", all, win), 1);
-    ck_assert_int_eq(match_names("time_user_max", all, win), 0);
+    ck_assert_int_eq(match_names("usage_user", all, NULL, 0), 1);
+    ck_assert_int_eq(match_names("time_*", all, NULL, 0), 1);
+    ck_assert_int_eq(match_names("usage_usr", all, win, 1), 0);
+    ck_assert_int_eq(match_names("usage_user_max", all, NULL, 0), 0);
+    ck_assert_int_eq(match_names("usage_user_max", all, win, 1), 1);
+    ck_assert_int_eq(match_names("*_mean", all, win, 1), 1);
+    ck_assert_int_eq(match_names("time_user_max", all, win, 1), 0);
+    /* windowed names are field names too, with or without --window's suffixes */
+    ck_assert_int_eq(match_names("usage_idle", NULL, win, 0), 1);
+    ck_assert_int_eq(match_names("usage_idle_min", NULL, win, 0), 0);
+    ck_assert_int_eq(match_names("usage_idle_min", NULL, win, 1), 1);
 }
 END_TEST
 

@@ -193,6 +193,13 @@ START_TEST(fixture_fields)
     n = mem_fields_of(&m, f);
     ck_assert_int_le(n, SAMPLE_MAX_FIELDS);
     check_fields(dir, f, n, &e);
+    /* --fields checks patterns against these lists: every key sent is in one,
+       the windowed ones exactly the percentages */
+    for (int i = 0; i < n; i++) {
+        const char *const *l = f[i].windowed ? mem_windowed_names : mem_field_names;
+        while (*l && strcmp(*l, f[i].key) != 0) l++;
+        ck_assert_msg(*l != NULL, "%s: field %s is not in mem's name lists", dir, f[i].key);
+    }
     free(buf);
 }
 END_TEST

@@ -52,8 +52,9 @@ COLLECTORS_OFF = $(filter-out $(COLLECTORS_BUILT),$(OPTIONAL_COLLECTORS))
 COLLECTOR_CFLAGS = $(foreach c,$(COLLECTORS_OFF),-DPROCFLUX_NO_$(shell echo $(c) | tr a-z A-Z))
 
 SRCS = src/log.c src/procfile.c src/procparse.c src/cpu.c src/mem.c src/system.c \
-       $(COLLECTORS_BUILT:%=src/%.c) \
-       src/match.c src/window.c src/lineproto.c src/packer.c src/udp.c src/config.c src/agent.c
+       $(COLLECTORS_BUILT:%=src/%.c) src/collector.c \
+       src/match.c src/window.c src/tick.c src/series.c src/lineproto.c src/packer.c src/udp.c \
+       src/output.c src/telemetry.c src/sampler.c src/config.c src/agent.c
 OBJS = $(SRCS:src/%.c=build/%.o)
 
 # Unit tests: one check suite per module.

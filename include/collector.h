@@ -38,6 +38,9 @@ struct measurement {
     const char *const *tag_keys;  /* tag keys its series set itself (refused for --tag); NULL-terminated */
     const char *const *fields;    /* field names sent as read, NULL-terminated (NULL: none) */
     const char *const *windowed;  /* usage fields --window aggregates (NULL: none) */
+    /* When set, the fields sent as read under @c, in place of `fields`
+       (cpu's time_* come only with --cpu-time). */
+    const char *const *(*fields_for)(const struct config *c);
 };
 
 /*
@@ -71,7 +74,7 @@ struct collector_env {
 
 struct collector {
     const char *name;                       /* in messages: "cpu collector disabled: ..." */
-    const struct measurement *measurements; /* what it sends; at least one */
+    const struct measurement *measurements; /* what it sends: 1 to COLLECTOR_MAX_MEASUREMENTS */
     int nmeasurements;
     const char *slot_tag;                   /* dynamic series: the tag naming each (NULL: fixed) */
     unsigned flags;                         /* COLLECTOR_* */
@@ -115,7 +118,12 @@ struct collector {
 
     /** Free what open took. Safe after a failed open. */
     void (*close)(void *st);
+
+    size_t slot_name_max;                   /* dynamic: the longest name a slot takes, in bytes */
 };
+
+/** Measurements one collector sends at most. */
+#define COLLECTOR_MAX_MEASUREMENTS 4
 
 /** The collectors built into this procflux, in the order they are sampled. */
 extern const struct collector *const collector_table[];

@@ -19,14 +19,8 @@
 
 enum precision { PREC_NS, PREC_US, PREC_MS, PREC_S };
 
-enum collector_bit {
-    COLLECT_CPU = 1, COLLECT_MEM = 2, COLLECT_SYSTEM = 4, COLLECT_KERNEL = 8, COLLECT_PROCESSES = 16,
-    COLLECT_PRESSURE = 32, COLLECT_NET = 64, COLLECT_DISKIO = 128,
-};
-#define COLLECT_DEFAULT (COLLECT_CPU | COLLECT_MEM | COLLECT_SYSTEM)
-
-/** The collector's name for one COLLECT_* bit ("cpu", ..., "diskio"); NULL for others. */
-const char *config_collector_name(unsigned bit);
+/** Measurements collected when --collect is not given. */
+extern const char *const config_default_collect[];
 
 /** Destinations (--dest, repeatable) at most. */
 #define CONFIG_MAX_DESTS 8
@@ -38,8 +32,9 @@ struct config_dest {
 
 /** --fields for one measurement: the field names (patterns) kept. */
 struct config_fieldset {
-    const char *measurement;
+    const char *measurement; /* the table's name (collector.h) */
     struct match_list keep;
+    int from_cli;            /* given on the command line (which replaces the file's) */
 };
 
 /** Measurements --fields may name, at most one --fields each. */
@@ -57,7 +52,6 @@ struct config {
     double window;          /* seconds; 0: every tick is sent as sampled */
     struct config_fieldset fieldsets[CONFIG_MAX_FIELDSETS];
     int nfieldsets;
-    unsigned fieldsets_cli; /* bit k: measurement k's --fields came from the command line */
     struct match_list net_interfaces;  /* n == 0: every interface but lo */
     struct match_list diskio_devices;  /* n == 0: whole disks */
     int net_interfaces_src, diskio_devices_src; /* -1 unset, 0 command line, 1 config file */
@@ -68,7 +62,7 @@ struct config {
                                             (cpu; resource, type; ...) are added per series */
     int ntags;
     enum precision precision;
-    unsigned collect;       /* COLLECT_* bits */
+    unsigned collect;       /* measurements to send: collector_bit() bits */
     int percpu, totalcpu, cpu_time;
     char proc_root[200];    /* "" → /proc */
     int to_stdout, once, verbose, quiet;
@@ -76,6 +70,9 @@ struct config {
     int file_tags;          /* tags[0..file_tags) came from the config file */
     char *file_text;        /* the config file, which file tags point into */
 };
+
+/** The size of every error buffer: one sentence naming the option, the value and what is allowed. */
+#define CONFIG_ERR_MAX 1024
 
 /** Read when no --config is given and it exists. */
 #define CONFIG_DEFAULT_FILE "/etc/procflux.conf"

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "procfile.h"
 #include "sample.h"
 
@@ -85,5 +86,8 @@ extern const char *const cpu_time_names[];
 
 /** Free what cpu_open took. */
 void cpu_close(struct cpu_collector *c);
+
+/** The table entry: measurement cpu, series cpu-total and cpu0.. (--no-totalcpu, --no-percpu). */
+extern const struct collector collector_cpu;
 
 #endif

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "procfile.h"
 #include "sample.h"
 
@@ -126,18 +127,7 @@ extern const char *const kernel_field_names[];
 /** Every field name processes_fields can emit, NULL-terminated. */
 extern const char *const processes_field_names[];
 
-#ifdef PROCFLUX_NO_KERNEL
-/*
- * Built without this collector (make COLLECTORS=...): what the agent calls
- * becomes a no-op that never opens, and config refuses --collect for it.
- */
-#define kernel_open(k, root, own, err, errlen) ((void)(k), -1)
-#define kernel_sample(k, stat, len) ((void)(k), -1)
-#define kernel_fields(k, out) ((void)(k), 0)
-#define processes_fields(k, out) ((void)(k), 0)
-#define kernel_close(k) ((void)(k))
-#define kernel_field_names ((const char *const *)0)
-#define processes_field_names ((const char *const *)0)
-#endif
+/** The table entry: measurements kernel and processes, from one /proc/stat reading. */
+extern const struct collector collector_kernel;
 
 #endif

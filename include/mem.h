@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "procfile.h"
 #include "sample.h"
 
@@ -71,5 +72,8 @@ void mem_close(struct mem_collector *m);
 /** mem's integer field names, and its percentages (which --window aggregates); NULL-terminated. */
 extern const char *const mem_field_names[];
 extern const char *const mem_windowed_names[];
+
+/** The table entry: measurement mem, one series, windowed percentages. */
+extern const struct collector collector_mem;
 
 #endif

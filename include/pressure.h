@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "procfile.h"
 #include "sample.h"
 
@@ -98,18 +99,7 @@ void pressure_close(struct pressure_collector *p);
 /** Every field name pressure_fields can emit, NULL-terminated. */
 extern const char *const pressure_field_names[];
 
-#ifdef PROCFLUX_NO_PRESSURE
-/*
- * Built without this collector (make COLLECTORS=...): what the agent calls
- * becomes a no-op that never opens, and config refuses --collect for it.
- */
-#define pressure_open(p, root, err, errlen) ((void)(p), -1)
-#define pressure_sample(p) ((void)(p), -1)
-#define pressure_fields(p, s, out) ((void)(p), 0)
-#define pressure_close(p) ((void)(p))
-#define pressure_resource(s) ((void)(s), "")
-#define pressure_type(s) ((void)(s), "")
-#define pressure_field_names ((const char *const *)0)
-#endif
+/** The table entry: measurement pressure, five series (resource, type). */
+extern const struct collector collector_pressure;
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "collector.h"
 #include "procfile.h"
 #include "sample.h"
 
@@ -43,7 +44,10 @@ int system_fields(const struct system_collector *s, int n_cpus, struct sample_fi
 
 void system_close(struct system_collector *s);
 
-/** Every field name system can emit (NULL-terminated). */
+/** Every field name system can emit (NULL-terminated), in system_fields' order. */
 extern const char *const system_field_names[];
+
+/** The table entry: measurement system, one series, sampled at most once a second. */
+extern const struct collector collector_system;
 
 #endif

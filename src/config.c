@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "procparse.h"
+#include "telemetry.h"
 #include "udp.h"
 
 #ifndef PROCFLUX_VERSION
@@ -60,6 +62,8 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+const char *const config_default_collect[] = {"cpu", "mem", "system", NULL};
+
 void config_free(struct config *c)
 {
     free(c->file_text);
@@ -70,8 +74,8 @@ void config_usage(void *fp)
 {
     FILE *f = fp;
     fputs("Usage: procflux [OPTION]...\n"
-          "Sample this host's CPU, memory and load from /proc and send them to InfluxDB\n"
-          "as line protocol over UDP, many points per datagram.\n"
+          "Sample this host's CPU, memory, load, network, disks and more from /proc and send\n"
+          "them to InfluxDB as line protocol over UDP, many points per datagram.\n"
           "\n"
           "  --interval DURATION     sampling period, aligned to the wall clock (default 1s, min 1ms)\n"
           "  --flush DURATION        longest a sample waits to be sent (default 1s, or the interval if longer)\n"
@@ -81,8 +85,11 @@ void config_usage(void *fp)
           "  --host NAME             value of the host tag (default: gethostname)\n"
           "  --tag KEY=VALUE         add a tag to every line (repeatable)\n"
           "  --precision P           timestamp precision: ns, us, ms or s (default ns)\n"
-          "  --collect LIST          collectors, comma-separated: cpu, mem, system, kernel, processes,\n"
-          "                          pressure, net, diskio (default cpu,mem,system)\n"
+          "  --collect LIST          collectors, comma-separated (default cpu,mem,system); this build has:\n"
+          "                          ",
+          f);
+    fputs(collector_names(), f);
+    fputs("\n"
           "  --fields MEAS:F1,F2,... keep only these fields of measurement MEAS (* and ? match;\n"
           "                          repeatable, once per measurement)\n"
           "  --window DURATION       sample every tick, send once per window: min, max and mean of\n"
@@ -210,10 +217,6 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
         *eq = '=';
         FAIL("--tag: '%s' sets the host tag; use --host NAME for that", val);
     }
-    if (strcmp(val, "cpu") == 0) {
-        *eq = '=';
-        FAIL("--tag: '%s' uses the key cpu, which the cpu measurement sets itself", val);
-    }
     if (strcmp(val, "time") == 0) {
         *eq = '=';
         FAIL("--tag: '%s' uses the key time, which InfluxDB rejects (it drops every such point)", val);
@@ -249,66 +252,25 @@ static int parse_tag(struct config *c, char *val, int from_file, char *err, size
     return CONFIG_OK;
 }
 
-/* Which optional collectors this build has (make COLLECTORS=...). */
-#ifdef PROCFLUX_NO_KERNEL
-#define BUILT_KERNEL 0
-#else
-#define BUILT_KERNEL 1
-#endif
-#ifdef PROCFLUX_NO_PRESSURE
-#define BUILT_PRESSURE 0
-#else
-#define BUILT_PRESSURE 1
-#endif
-#ifdef PROCFLUX_NO_NET
-#define BUILT_NET 0
-#else
-#define BUILT_NET 1
-#endif
-#ifdef PROCFLUX_NO_DISKIO
-#define BUILT_DISKIO 0
-#else
-#define BUILT_DISKIO 1
-#endif
-
-static const struct {
-    const char *name;
-    unsigned bit;
-    int built;
-} collectors[] = {
-    {"cpu", COLLECT_CPU, 1}, {"mem", COLLECT_MEM, 1}, {"system", COLLECT_SYSTEM, 1},
-    {"kernel", COLLECT_KERNEL, BUILT_KERNEL}, {"processes", COLLECT_PROCESSES, BUILT_KERNEL},
-    {"pressure", COLLECT_PRESSURE, BUILT_PRESSURE}, {"net", COLLECT_NET, BUILT_NET},
-    {"diskio", COLLECT_DISKIO, BUILT_DISKIO},
-};
-#define NCOLLECTORS (sizeof collectors / sizeof collectors[0])
-#define COLLECTOR_LIST "cpu, mem, system, kernel, processes, pressure, net, diskio"
-
-const char *config_collector_name(unsigned bit)
-{
-    for (size_t k = 0; k < NCOLLECTORS; k++)
-        if (collectors[k].bit == bit) return collectors[k].name;
-    return NULL;
-}
-
+/* --collect: measurement names of the collector table; a later --collect replaces an earlier one. */
 static int parse_collect(struct config *c, const char *val, char *err, size_t errlen)
 {
     const char *p = val;
     c->collect = 0;
     while (*p) {
-        size_t n = strcspn(p, ","), k;
-        for (k = 0; k < NCOLLECTORS; k++)
-            if (strlen(collectors[k].name) == n && memcmp(p, collectors[k].name, n) == 0) break;
-        if (k == NCOLLECTORS)
-            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: " COLLECTOR_LIST, (int)n, p, val);
-        if (!collectors[k].built)
-            FAIL("--collect: '%.*s' in '%s' is not built into this procflux (make COLLECTORS=... left it "
-                 "out); rebuild with it or drop it", (int)n, p, val);
-        c->collect |= collectors[k].bit;
+        size_t n = strcspn(p, ",");
+        int ci, m;
+        if (!collector_measurement(p, n, &ci, &m) || ci < 0) {
+            if (collector_left_out(p, n))
+                FAIL("--collect: '%.*s' in '%s' is not built into this procflux (make COLLECTORS=... left it "
+                     "out); rebuild with it or drop it", (int)n, p, val);
+            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: %s", (int)n, p, val, collector_names());
+        }
+        c->collect |= collector_bit(ci, m);
         p += n;
         if (*p == ',') p++;
     }
-    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: " COLLECTOR_LIST, val);
+    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: %s", val, collector_names());
     return CONFIG_OK;
 }
 
@@ -344,32 +306,36 @@ static int parse_patterns(struct config *c, const char *opt, const char *val, st
     return CONFIG_OK;
 }
 
-/* Measurements --fields may name: each collector's, and procflux's own. */
-static const char *const measurements[] = {"cpu", "mem", "system", "kernel", "processes",
-                                           "pressure", "net", "diskio", "procflux"};
-#define MEASUREMENT_LIST "cpu, mem, system, kernel, processes, pressure, net, diskio, procflux"
-
 /* MEASUREMENT:F1,F2,...; a later --fields for the same measurement replaces an earlier one. */
 static int parse_fields(struct config *c, const char *val, int from_file, char *err, size_t errlen)
 {
     const char *colon = strchr(val, ':');
-    size_t mlen = colon ? (size_t)(colon - val) : 0, k;
+    size_t mlen = colon ? (size_t)(colon - val) : 0;
+    const struct measurement *m;
     struct config_fieldset *fs = NULL;
+    int ci, mi;
     if (!colon || !colon[1])
         FAIL("--fields: '%s' is not MEASUREMENT:FIELD,FIELD,...; e.g. cpu:usage_user,usage_system", val);
-    for (k = 0; k < sizeof measurements / sizeof measurements[0]; k++)
-        if (strlen(measurements[k]) == mlen && memcmp(val, measurements[k], mlen) == 0) break;
-    if (k == sizeof measurements / sizeof measurements[0])
-        FAIL("--fields: '%.*s' in '%s' is not a measurement; allowed: " MEASUREMENT_LIST, (int)mlen, val,
-             val);
+    m = collector_measurement(val, mlen, &ci, &mi);
+    if (!m && collector_left_out(val, mlen))
+        FAIL("--fields: measurement %.*s is not built into this procflux (make COLLECTORS=... left it "
+             "out); drop --fields %.*s:...", (int)mlen, val, (int)mlen, val);
+    if (!m)
+        FAIL("--fields: '%.*s' in '%s' is not a measurement; allowed: %s, procflux", (int)mlen, val, val,
+             collector_names());
     for (int i = 0; i < c->nfieldsets; i++)
-        if (c->fieldsets[i].measurement == measurements[k]) fs = &c->fieldsets[i];
-    if (fs && (from_file || (c->fieldsets_cli & (1u << k)))) /* (the command line replaces the file's) */
+        if (c->fieldsets[i].measurement == m->name) fs = &c->fieldsets[i];
+    if (fs && (from_file || fs->from_cli)) /* (the command line replaces the file's) */
         FAIL("--fields: '%s' names %s a second time; give each measurement's fields in one --fields", val,
-             measurements[k]);
-    if (!fs) fs = &c->fieldsets[c->nfieldsets++];
-    if (!from_file) c->fieldsets_cli |= 1u << k;
-    fs->measurement = measurements[k];
+             m->name);
+    if (!fs) {
+        if (c->nfieldsets == CONFIG_MAX_FIELDSETS)
+            FAIL("--fields: '%s' is one too many; at most %d measurements may have --fields", val,
+                 CONFIG_MAX_FIELDSETS);
+        fs = &c->fieldsets[c->nfieldsets++];
+    }
+    if (!from_file) fs->from_cli = 1;
+    fs->measurement = m->name;
     return parse_patterns(c, "fields", colon + 1, &fs->keep, NULL, from_file, err, errlen);
 }
 
@@ -575,6 +541,51 @@ static int apply_file(struct config *c, const char *path, char *err, size_t errl
     return CONFIG_OK;
 }
 
+/* The collect bit of measurement @name; 0 when this build has no such collector. */
+static unsigned config_bit(const char *name)
+{
+    int ci, m;
+    return collector_measurement(name, strlen(name), &ci, &m) && ci >= 0 ? collector_bit(ci, m) : 0;
+}
+
+/* The measurement sent under @c whose series set tag @key itself, or NULL. */
+static const struct measurement *config_tag_owner(const struct config *c, const char *key)
+{
+    for (int ci = -1; ci < collector_count; ci++) {
+        int nm = ci < 0 ? 1 : collector_table[ci]->nmeasurements;
+        for (int mi = 0; mi < nm; mi++) {
+            const struct measurement *m = ci < 0 ? &telemetry_measurement : &collector_table[ci]->measurements[mi];
+            if (ci >= 0 && !(c->collect & collector_bit(ci, mi))) continue;
+            for (const char *const *k = m->tag_keys; k && *k; k++)
+                if (!strcmp(*k, key)) return m;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * One --fields: its measurement is sent, and every pattern matches a field it
+ * can have (a typo would otherwise silently send nothing).
+ */
+static int check_fieldset(const struct config *c, const struct config_fieldset *fs, char *err, size_t errlen)
+{
+    int ci, mi;
+    const struct measurement *m = collector_measurement(fs->measurement, strlen(fs->measurement), &ci, &mi);
+    const char *const *names = m->fields_for ? m->fields_for(c) : m->fields;
+    if (ci >= 0 && !(c->collect & collector_bit(ci, mi)))
+        FAIL("--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
+             m->name, m->name, m->name);
+    if (ci < 0 && c->stats_every == 0)
+        FAIL("--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
+    for (int p = 0; p < fs->keep.n; p++) {
+        if (match_names(fs->keep.pat[p], names, m->windowed, c->window > 0)) continue;
+        FAIL("--fields: '%s' matches no field of %s%s; its fields are listed in procflux(1)", fs->keep.pat[p],
+             m->name, c->window == 0 && match_names(fs->keep.pat[p], names, m->windowed, 1)
+                          ? " without --window (which adds the _min, _max and _mean ones)" : "");
+    }
+    return CONFIG_OK;
+}
+
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
     const char *env, *file = NULL;
@@ -591,7 +602,12 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     c->dest_from_file = -1; /* the default: any --dest replaces it */
     c->net_interfaces_src = c->diskio_devices_src = -1;
     c->precision = PREC_NS;
-    c->collect = COLLECT_DEFAULT;
+    {
+        int ci, m;
+        c->collect = 0;
+        for (const char *const *d = config_default_collect; *d; d++)
+            if (collector_measurement(*d, strlen(*d), &ci, &m)) c->collect |= collector_bit(ci, m);
+    }
     c->percpu = c->totalcpu = 1;
     env = getenv("HOST_PROC");
     if (env && env[0]) {
@@ -659,7 +675,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         !(c->window >= 1 && c->window == (double)(int64_t)c->window))
         FAIL("--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
              "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
-    if (c->percpu == 0 && c->totalcpu == 0 && c->collect == COLLECT_CPU)
+    if (c->percpu == 0 && c->totalcpu == 0 && c->collect == config_bit("cpu"))
         FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
     if (c->window > 0) {
         double ticks = c->window / c->interval;
@@ -669,45 +685,20 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
             FAIL("--window: %g s is not a whole multiple (2 or more) of the %g s interval; e.g. "
                  "--interval 1ms --window 1s", c->window, c->interval);
     }
-    {
-        /* Tag keys a collected measurement sets itself: InfluxDB drops a
-           line with a key twice ("duplicate tags"), and its whole datagram. */
-        static const struct {
-            const char *key;
-            unsigned bits;
-            const char *who;
-        } own[] = {
-            {"resource", COLLECT_PRESSURE, "the pressure measurement"},
-            {"type", COLLECT_PRESSURE, "the pressure measurement"},
-            {"interface", COLLECT_NET, "the net measurement"},
-            {"name", COLLECT_DISKIO, "the diskio measurement"},
-            {"dest", ~0u, "the procflux measurement"},
-        };
-        for (int i = 0; i < c->ntags; i++)
-            for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
-                if ((c->collect & own[k].bits) && !strcmp(c->tags[i].key, own[k].key))
-                    FAIL("--tag: '%s=%s' uses the key %s, which %s sets itself; use another key",
-                         c->tags[i].key, c->tags[i].value, own[k].key, own[k].who);
+    /* Tag keys a measurement sends sets itself: InfluxDB drops a line with a
+       key twice ("duplicate tags"), and its whole datagram. */
+    for (int i = 0; i < c->ntags; i++) {
+        const struct measurement *m = config_tag_owner(c, c->tags[i].key);
+        if (m)
+            FAIL("--tag: '%s=%s' uses the key %s, which the %s measurement sets itself; use another key",
+                 c->tags[i].key, c->tags[i].value, c->tags[i].key, m->name);
     }
-    if (c->net_interfaces.n && !(c->collect & COLLECT_NET))
+    if (c->net_interfaces.n && !(c->collect & config_bit("net")))
         FAIL("--net-interfaces: the net collector is off; add net to --collect");
-    if (c->diskio_devices.n && !(c->collect & COLLECT_DISKIO))
+    if (c->diskio_devices.n && !(c->collect & config_bit("diskio")))
         FAIL("--diskio-devices: the diskio collector is off; add diskio to --collect");
-    for (int i = 0; i < c->nfieldsets; i++) {
-        const char *m = c->fieldsets[i].measurement;
-        unsigned bit = 0;
-        for (size_t k = 0; k < NCOLLECTORS; k++)
-            if (!strcmp(collectors[k].name, m)) bit = collectors[k].bit;
-        for (size_t k = 0; k < NCOLLECTORS; k++)
-            if (!strcmp(collectors[k].name, m) && !collectors[k].built)
-                FAIL("--fields: measurement %s is not built into this procflux (make COLLECTORS=... left it "
-                     "out); drop --fields %s:...", m, m);
-        if (bit && !(c->collect & bit))
-            FAIL("--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
-                 m, m, m);
-        if (!bit && c->stats_every == 0)
-            FAIL("--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
-    }
+    for (int i = 0; i < c->nfieldsets; i++)
+        if (check_fieldset(c, &c->fieldsets[i], err, errlen) != CONFIG_OK) return CONFIG_ERR;
     if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;
     if (!c->host[0]) {
         if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "procparse.h"
 
 /* Parse the numbers after "cpu" / "cpuN" up to the end of the line. */
@@ -193,3 +195,98 @@ void cpu_close(struct cpu_collector *c)
     free(c->cur);
     c->prev = c->cur = NULL;
 }
+
+/* ---- the table entry ---------------------------------------------------- */
+
+struct cpu_entry {
+    struct cpu_collector c;
+    int total, per;   /* send cpu-total, the per-core series */
+    int warned;       /* the CPUs-beyond warning was given */
+};
+
+static const char *const *cpu_fields_for(const struct config *cfg)
+{
+    /* (time_* only with --cpu-time: without it they are never sent) */
+    return cfg->cpu_time ? cpu_time_names : NULL;
+}
+
+static const char *const cpu_tag_keys[] = {"cpu", NULL};
+static const struct measurement cpu_measurements[] = {
+    {"cpu", cpu_tag_keys, NULL, cpu_usage_names, cpu_fields_for},
+};
+
+static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    struct cpu_entry *e = st;
+    if (cpu_open(&e->c, env->proc_root, env->cfg->cpu_time, err, errlen) != 0) return -1;
+    e->total = env->cfg->totalcpu;
+    e->per = env->cfg->percpu;
+    env->shared->stat = &e->c.pf; /* read every tick: kernel parses the same reading */
+    return 0;
+}
+
+static int entry_nseries(const void *st)
+{
+    const struct cpu_entry *e = st;
+    return e->total + (e->per ? e->c.max : 0);
+}
+
+/* Series @i as cpu_fields' index: -1 for cpu-total, else the cpu number. */
+static int entry_index(const struct cpu_entry *e, int i)
+{
+    return e->total ? i - 1 : i;
+}
+
+static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
+{
+    int idx = entry_index(st, i);
+    if (idx < 0) snprintf(buf, cap, "cpu-total");
+    else snprintf(buf, cap, "cpu%d", idx);
+    tags[0] = (struct lp_tag){"cpu", buf};
+    *ntags = 1;
+    return 0;
+}
+
+static const char *entry_sample(void *st, struct collector_shared *sh)
+{
+    struct cpu_entry *e = st;
+    int rc = cpu_sample(&e->c);
+    sh->stat_ok = rc == 0;
+    sh->cpus = e->c.online;
+    if (e->c.beyond && !e->warned) {
+        e->warned = 1;
+        log_msg(LOG_WARN, "%d CPU(s) came online beyond the %d sized at start; they are skipped until "
+                "procflux restarts", e->c.beyond, e->c.max);
+    }
+    return rc == 0 ? NULL : e->c.pf.path;
+}
+
+static int entry_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return cpu_fields(&((const struct cpu_entry *)st)->c, entry_index(st, i), out);
+}
+
+static int entry_files(void *st, struct procfile **out, int max)
+{
+    if (max < 1) return 0;
+    out[0] = &((struct cpu_entry *)st)->c.pf;
+    return 1;
+}
+
+static void entry_close(void *st) { cpu_close(&((struct cpu_entry *)st)->c); }
+
+const struct collector collector_cpu = {
+    .name = "cpu",
+    .measurements = cpu_measurements,
+    .nmeasurements = 1,
+    .flags = COLLECTOR_EVERY_TICK,
+    .size = sizeof(struct cpu_entry),
+    .open = entry_open,
+    .nseries = entry_nseries,
+    .series = entry_series,
+    .sample = entry_sample,
+    .fields = entry_fields,
+    .files = entry_files,
+    .close = entry_close,
+};

@@ -128,20 +128,21 @@ int kernel_sample(struct kernel_collector *k, const char *stat, size_t len)
 int kernel_fields(const struct kernel_collector *k, struct sample_field *out)
 {
     int n = 0;
-    if (HAS(k, KERNEL_BTIME)) sample_int(&out[n++], "boot_time", k->cur.v[KERNEL_BTIME]);
-    if (HAS(k, KERNEL_CTXT)) sample_int(&out[n++], "context_switches", k->cur.v[KERNEL_CTXT]);
-    if (k->have_entropy) sample_int(&out[n++], "entropy_avail", k->entropy_avail);
-    if (HAS(k, KERNEL_INTR)) sample_int(&out[n++], "interrupts", k->cur.v[KERNEL_INTR]);
+    /* (kernel_field_names order) */
+    if (HAS(k, KERNEL_BTIME)) sample_int(&out[n++], kernel_field_names[0], k->cur.v[KERNEL_BTIME]);
+    if (HAS(k, KERNEL_CTXT)) sample_int(&out[n++], kernel_field_names[1], k->cur.v[KERNEL_CTXT]);
+    if (k->have_entropy) sample_int(&out[n++], kernel_field_names[2], k->entropy_avail);
+    if (HAS(k, KERNEL_INTR)) sample_int(&out[n++], kernel_field_names[3], k->cur.v[KERNEL_INTR]);
     if (HAS(k, KERNEL_PROCESSES))
-        sample_int(&out[n++], "processes_forked", k->cur.v[KERNEL_PROCESSES]);
+        sample_int(&out[n++], kernel_field_names[4], k->cur.v[KERNEL_PROCESSES]);
     return n;
 }
 
 int processes_fields(const struct kernel_collector *k, struct sample_field *out)
 {
     int n = 0;
-    if (HAS(k, KERNEL_BLOCKED)) sample_int(&out[n++], "blocked", k->cur.v[KERNEL_BLOCKED]);
-    if (HAS(k, KERNEL_RUNNING)) sample_int(&out[n++], "running", k->cur.v[KERNEL_RUNNING]);
+    if (HAS(k, KERNEL_BLOCKED)) sample_int(&out[n++], processes_field_names[0], k->cur.v[KERNEL_BLOCKED]);
+    if (HAS(k, KERNEL_RUNNING)) sample_int(&out[n++], processes_field_names[1], k->cur.v[KERNEL_RUNNING]);
     return n;
 }
 
@@ -150,3 +151,70 @@ void kernel_close(struct kernel_collector *k)
     procfile_close(&k->stat);
     procfile_close(&k->entropy);
 }
+
+/* ---- the table entry ---------------------------------------------------- */
+
+/* Two measurements from one reading: series 0 is kernel, series 1 processes. */
+static const struct measurement kernel_measurements[] = {
+    {"kernel", NULL, kernel_field_names, NULL, NULL},
+    {"processes", NULL, processes_field_names, NULL, NULL},
+};
+
+static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    /* With cpu on, /proc/stat is read once a tick, by cpu: its reading is parsed here. */
+    return kernel_open(st, env->proc_root, env->shared->stat == NULL, err, errlen);
+}
+
+static int entry_nseries(const void *st)
+{
+    (void)st;
+    return 2;
+}
+
+static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
+{
+    (void)st, (void)tags, (void)buf, (void)cap;
+    *ntags = 0;
+    return i;
+}
+
+static const char *entry_sample(void *st, struct collector_shared *sh)
+{
+    struct kernel_collector *k = st;
+    if (k->own_stat) return kernel_sample(k, NULL, 0) == 0 ? NULL : k->stat.path;
+    (void)kernel_sample(k, sh->stat->buf, sh->stat_ok ? sh->stat->len : 0);
+    return NULL; /* (the cpu collector reported its own failed read) */
+}
+
+static int entry_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return i == 0 ? kernel_fields(st, out) : processes_fields(st, out);
+}
+
+static int entry_files(void *st, struct procfile **out, int max)
+{
+    struct kernel_collector *k = st;
+    if (max < 2) return 0;
+    out[0] = &k->stat;
+    out[1] = &k->entropy;
+    return 2;
+}
+
+static void entry_close(void *st) { kernel_close(st); }
+
+const struct collector collector_kernel = {
+    .name = "kernel",
+    .measurements = kernel_measurements,
+    .nmeasurements = 2,
+    .flags = 0,
+    .size = sizeof(struct kernel_collector),
+    .open = entry_open,
+    .nseries = entry_nseries,
+    .series = entry_series,
+    .sample = entry_sample,
+    .fields = entry_fields,
+    .files = entry_files,
+    .close = entry_close,
+};

@@ -1,6 +1,7 @@
 /*
- * procflux: this host's CPU, memory and load from /proc, as InfluxDB line
- * protocol over UDP. main parses the options, builds the agent, runs it.
+ * procflux: this host's CPU, memory, load, network, disks and more from
+ * /proc, as InfluxDB line protocol over UDP. main parses the options, builds
+ * the agent, runs it.
  */
 #include <stdio.h>
 
@@ -11,8 +12,8 @@
 int main(int argc, char **argv)
 {
     struct config cfg;
-    struct agent agent;
-    char err[1024];
+    struct agent *agent;
+    char err[CONFIG_ERR_MAX];
     int rc;
 
     rc = config_parse(&cfg, argc, argv, err, sizeof err);
@@ -25,15 +26,14 @@ int main(int argc, char **argv)
     if (cfg.verbose) log_set_level(LOG_DEBUG);
     if (cfg.quiet) log_set_level(LOG_WARN);
 
-    rc = agent_init(&agent, &cfg, err, sizeof err);
-    if (rc != 0) {
+    agent = agent_new(&cfg, &rc, err, sizeof err);
+    if (!agent) {
         fprintf(stderr, "procflux: %s\n", err);
-        agent_free(&agent);
         config_free(&cfg);
         return rc;
     }
-    rc = agent_run(&agent);
-    agent_free(&agent);
+    rc = agent_run(agent);
+    agent_free(agent);
     config_free(&cfg);
     return rc;
 }

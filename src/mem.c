@@ -169,3 +169,63 @@ int mem_fields(const struct mem_collector *m, struct sample_field *out)
 }
 
 void mem_close(struct mem_collector *m) { procfile_close(&m->pf); }
+
+/* ---- the table entry ---------------------------------------------------- */
+
+static const struct measurement mem_measurements[] = {
+    {"mem", NULL, mem_field_names, mem_windowed_names, NULL},
+};
+
+static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    return mem_open(st, env->proc_root, err, errlen);
+}
+
+static int entry_nseries(const void *st)
+{
+    (void)st;
+    return 1;
+}
+
+static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
+{
+    (void)st, (void)i, (void)tags, (void)buf, (void)cap;
+    *ntags = 0;
+    return 0;
+}
+
+static const char *entry_sample(void *st, struct collector_shared *sh)
+{
+    (void)sh;
+    return mem_sample(st) == 0 ? NULL : ((struct mem_collector *)st)->pf.path;
+}
+
+static int entry_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)i, (void)sh;
+    return mem_fields(st, out);
+}
+
+static int entry_files(void *st, struct procfile **out, int max)
+{
+    if (max < 1) return 0;
+    out[0] = &((struct mem_collector *)st)->pf;
+    return 1;
+}
+
+static void entry_close(void *st) { mem_close(st); }
+
+const struct collector collector_mem = {
+    .name = "mem",
+    .measurements = mem_measurements,
+    .nmeasurements = 1,
+    .flags = COLLECTOR_EVERY_TICK,
+    .size = sizeof(struct mem_collector),
+    .open = entry_open,
+    .nseries = entry_nseries,
+    .series = entry_series,
+    .sample = entry_sample,
+    .fields = entry_fields,
+    .files = entry_files,
+    .close = entry_close,
+};

@@ -126,10 +126,11 @@ int pressure_fields(const struct pressure_collector *p, int series, struct sampl
     const struct psi_values *v;
     if (series < 0 || series >= PSI_NSERIES || !((p->present >> series) & 1u)) return 0;
     v = &p->v[series];
-    sample_float(&out[0], "avg10", v->avg10);
-    sample_float(&out[1], "avg60", v->avg60);
-    sample_float(&out[2], "avg300", v->avg300);
-    sample_int(&out[3], "total", v->total);
+    /* (pressure_field_names order) */
+    sample_float(&out[0], pressure_field_names[0], v->avg10);
+    sample_float(&out[1], pressure_field_names[1], v->avg60);
+    sample_float(&out[2], pressure_field_names[2], v->avg300);
+    sample_int(&out[3], pressure_field_names[3], v->total);
     return 4;
 }
 
@@ -137,3 +138,67 @@ void pressure_close(struct pressure_collector *p)
 {
     for (int i = 0; i < 3; i++) procfile_close(&p->f[i]);
 }
+
+/* ---- the table entry ---------------------------------------------------- */
+
+static const char *const pressure_tag_keys[] = {"resource", "type", NULL};
+static const struct measurement pressure_measurements[] = {
+    {"pressure", pressure_tag_keys, pressure_field_names, NULL, NULL},
+};
+
+static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    return pressure_open(st, env->proc_root, err, errlen);
+}
+
+static int entry_nseries(const void *st)
+{
+    (void)st;
+    return PSI_NSERIES;
+}
+
+static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
+{
+    (void)st, (void)buf, (void)cap;
+    tags[0] = (struct lp_tag){"resource", pressure_resource(i)};
+    tags[1] = (struct lp_tag){"type", pressure_type(i)};
+    *ntags = 2;
+    return 0;
+}
+
+static const char *entry_sample(void *st, struct collector_shared *sh)
+{
+    (void)sh;
+    return pressure_sample(st) == 0 ? NULL : "the pressure files";
+}
+
+static int entry_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return pressure_fields(st, i, out);
+}
+
+static int entry_files(void *st, struct procfile **out, int max)
+{
+    struct pressure_collector *p = st;
+    if (max < 3) return 0;
+    for (int i = 0; i < 3; i++) out[i] = &p->f[i];
+    return 3;
+}
+
+static void entry_close(void *st) { pressure_close(st); }
+
+const struct collector collector_pressure = {
+    .name = "pressure",
+    .measurements = pressure_measurements,
+    .nmeasurements = 1,
+    .flags = 0,
+    .size = sizeof(struct pressure_collector),
+    .open = entry_open,
+    .nseries = entry_nseries,
+    .series = entry_series,
+    .sample = entry_sample,
+    .fields = entry_fields,
+    .files = entry_files,
+    .close = entry_close,
+};

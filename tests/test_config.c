@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "config.h"
 
 /* Built with every optional collector (make COLLECTORS= leaves them out). */
@@ -20,6 +21,21 @@
     !defined(PROCFLUX_NO_DISKIO)
 #define FULL_BUILD 1
 #endif
+
+/* The collect bit of measurement @name (0 when not built). */
+static unsigned bit(const char *name)
+{
+    int ci, m;
+    return collector_measurement(name, strlen(name), &ci, &m) && ci >= 0 ? collector_bit(ci, m) : 0;
+}
+#define COLLECT_CPU bit("cpu")
+#define COLLECT_MEM bit("mem")
+#define COLLECT_SYSTEM bit("system")
+#define COLLECT_KERNEL bit("kernel")
+#define COLLECT_PROCESSES bit("processes")
+#define COLLECT_PRESSURE bit("pressure")
+#define COLLECT_NET bit("net")
+#define COLLECT_DISKIO bit("diskio")
 
 #define MAX_KEEP 4096
 static char *kept[MAX_KEEP];
@@ -445,8 +461,18 @@ START_TEST(collectors_and_filters)
     ck_assert_str_eq(c.net_interfaces.pat[1], "wlan?");
     ck_assert_int_eq(c.diskio_devices.n, 2);
     ck_assert_str_eq(c.diskio_devices.pat[1], "nvme0n1");
-    ck_assert_str_eq(config_collector_name(COLLECT_DISKIO), "diskio");
-    ck_assert_ptr_null(config_collector_name(3));
+    {
+        /* every measurement has a bit of its own */
+        const char *all[] = {"cpu", "mem", "system", "kernel", "processes", "pressure", "net", "diskio"};
+        unsigned seen = 0;
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+            ck_assert_uint_ne(bit(all[i]), 0);
+            ck_assert_uint_eq(seen & bit(all[i]), 0);
+            seen |= bit(all[i]);
+        }
+        ck_assert_uint_eq(bit("procflux"), 0);
+        ck_assert_uint_eq(bit("disk"), 0);
+    }
 }
 END_TEST
 #endif

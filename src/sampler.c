@@ -1,0 +1,203 @@
+/* sampler: the collectors in use, from the table: opened, sampled when due, their series emitted. */
+#include "sampler.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "output.h"
+#include "procfile.h"
+#include "tick.h"
+
+#define COLD __attribute__((cold))
+
+/* --fields: the pattern list for @measurement, NULL when every field is kept. */
+static const struct match_list *keep_for(const struct config *c, const char *measurement)
+{
+    for (int i = 0; i < c->nfieldsets; i++)
+        if (!strcmp(c->fieldsets[i].measurement, measurement)) return &c->fieldsets[i].keep;
+    return NULL;
+}
+
+/* The measurements of table entry @ci that --collect asks for, as bits by measurement. */
+static unsigned wanted(const struct config *c, int ci)
+{
+    unsigned want = 0;
+    for (int m = 0; m < collector_table[ci]->nmeasurements; m++)
+        if (c->collect & collector_bit(ci, m)) want |= 1u << m;
+    return want;
+}
+
+/* Add @r's fixed series to @series (or size its group of dynamic ones). */
+COLD static int add_series(struct sampler *s, struct sampler_slot *r, struct series_set *series, char *err,
+                           size_t errlen)
+{
+    const struct collector *c = r->c;
+    int n = c->nseries(r->st), rc = 0;
+    if (c->slot_tag)
+        rc = series_group_init(series, &r->group, c->measurements[0].name, c->slot_tag, n,
+                               c->slot_name_max, err, errlen);
+    else if (n > 0 && !(r->meas = calloc((size_t)n, 1))) rc = SERIES_NO_MEMORY;
+    for (int i = 0; rc == 0 && !c->slot_tag && i < n; i++) {
+        struct lp_tag tags[COLLECTOR_SERIES_TAGS];
+        char buf[64];
+        int ntags = 0, m = c->series(r->st, i, tags, &ntags, buf, sizeof buf), k;
+        r->meas[i] = (unsigned char)m;
+        k = series_add(series, c->measurements[m].name, tags, ntags, err, errlen);
+        if (k < 0) rc = k;
+        else if (i == 0) r->first = k;
+    }
+    r->n = c->slot_tag ? 0 : n;
+    if (rc == 0 && s->cfg->window > 0 && (c->flags & COLLECTOR_EVERY_TICK) && r->n > 0 &&
+        !(r->win = calloc((size_t)r->n, sizeof *r->win)))
+        rc = SERIES_NO_MEMORY;
+    if (rc == SERIES_NO_MEMORY) snprintf(err, errlen, "out of memory");
+    return rc == 0 ? 0 : rc == SERIES_TOO_LONG ? EXIT_USAGE : EXIT_SETUP;
+}
+
+COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series_set *series, char *err,
+                      size_t errlen)
+{
+    const char *root = cfg->proc_root[0] ? cfg->proc_root : NULL;
+    struct collector_env env = {cfg, root, root ? NULL : "/sys", &s->shared};
+    cpu_set_t set;
+
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->period = cfg->interval > 1 ? cfg->interval : 1;
+    log_limit_init(&s->read_log, 10);
+    /* What Telegraf's runtime.NumCPU reports: the CPUs this process may run on (cpu counts its own). */
+    s->shared.cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (!(s->run = calloc((size_t)collector_count, sizeof *s->run))) {
+        snprintf(err, errlen, "out of memory");
+        return EXIT_SETUP;
+    }
+    for (int ci = 0; ci < collector_count; ci++) {
+        const struct collector *c = collector_table[ci];
+        struct sampler_slot *r = &s->run[s->nrun];
+        char cerr[512];
+        int rc;
+        if (!(r->want = wanted(cfg, ci))) continue;
+        r->c = c;
+        if (!(r->st = calloc(1, c->size))) {
+            snprintf(err, errlen, "out of memory");
+            return EXIT_SETUP;
+        }
+        if (c->open(r->st, &env, cerr, sizeof cerr) != 0) {
+            log_msg(LOG_WARN, "%s collector disabled: %s", c->name, cerr);
+            c->close(r->st);
+            free(r->st);
+            memset(r, 0, sizeof *r);
+            continue;
+        }
+        s->nrun++;
+        for (int m = 0; m < c->nmeasurements && m < COLLECTOR_MAX_MEASUREMENTS; m++) r->keep[m] = keep_for(cfg, c->measurements[m].name);
+        if ((rc = add_series(s, r, series, err, errlen)) != 0) return rc;
+    }
+    if (s->nrun == 0) {
+        snprintf(err, errlen, "no collector could start (reading %s); check --proc-root and permissions",
+                 root ? root : "/proc");
+        return EXIT_SETUP;
+    }
+    return 0;
+}
+
+void sampler_sample(struct sampler *s, int closing, int force, double wall, double now)
+{
+    s->shared.now = now;
+    for (int i = 0; i < s->nrun; i++) {
+        struct sampler_slot *r = &s->run[i];
+        const char *failed;
+        unsigned flags = r->c->flags;
+        r->sampled = (flags & COLLECTOR_EVERY_TICK) || closing;
+        if (r->sampled && (flags & COLLECTOR_ONCE_A_SECOND) && !force)
+            r->sampled = tick_due(&r->due, wall, s->period);
+        if (!r->sampled || !(failed = r->c->sample(r->st, &s->shared))) continue;
+        s->read_errors++;
+        log_limited(&s->read_log, now, LOG_WARN, "cannot read %s: %s; skipping it this tick", failed,
+                    strerror(errno));
+    }
+}
+
+void sampler_window_reset(struct sampler *s)
+{
+    for (int i = 0; i < s->nrun; i++)
+        for (int k = 0; s->run[i].win && k < s->run[i].n; k++) window_reset(&s->run[i].win[k]);
+}
+
+/* Fixed series @k of @r: into its window (out when @closing), or out as read. */
+static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
+                       struct output *out, int closing, int64_t ts, double now)
+{
+    int m = r->meas[k], n;
+    size_t plen;
+    const char *prefix;
+    if (!((r->want >> m) & 1u)) return;
+    n = r->c->fields(r->st, k, &s->shared, s->fields);
+    prefix = series_prefix(series, r->first + k, &plen);
+    if (!r->win) {
+        output_line(out, prefix, plen, r->keep[m], s->fields, n, ts, now);
+        return;
+    }
+    window_add(&r->win[k], s->fields, n);
+    if (!closing) return;
+    n = window_fields(&r->win[k], s->fields, n, s->wfields, SAMPLE_MAX_FIELDS);
+    window_reset(&r->win[k]);
+    output_line(out, prefix, plen, r->keep[m], s->wfields, n, ts, now);
+}
+
+/* Slot @k of @r's series that come and go. */
+static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
+                      struct output *out, int64_t ts, double now)
+{
+    unsigned gen = 0;
+    size_t plen;
+    const char *prefix, *name;
+    int n = r->c->fields(r->st, k, &s->shared, s->fields);
+    if (n == 0) return;
+    name = r->c->slot(r->st, k, &gen);
+    prefix = series_group_prefix(series, &r->group, k, name, gen, &plen);
+    if (prefix) output_line(out, prefix, plen, r->keep[0], s->fields, n, ts, now);
+}
+
+void sampler_emit(struct sampler *s, const struct series_set *series, struct output *out, int closing,
+                  double now)
+{
+    int64_t ts = output_timestamp(out);
+    for (int i = 0; i < s->nrun; i++) {
+        struct sampler_slot *r = &s->run[i];
+        if (!r->sampled) continue;
+        if (r->c->slot_tag)
+            for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, ts, now);
+        else
+            for (int k = 0; k < r->n; k++) emit_fixed(s, r, k, series, out, closing, ts, now);
+    }
+}
+
+COLD void sampler_reopen(struct sampler *s)
+{
+    char err[512];
+    for (int i = 0; i < s->nrun; i++) {
+        struct procfile *f[16];
+        int n = s->run[i].c->files(s->run[i].st, f, 16);
+        for (int k = 0; k < n; k++)
+            if (f[k]->opened && procfile_reopen(f[k], err, sizeof err) != PROCFILE_OK) log_msg(LOG_WARN, "%s", err);
+    }
+}
+
+COLD void sampler_close(struct sampler *s)
+{
+    for (int i = 0; i < s->nrun; i++) {
+        struct sampler_slot *r = &s->run[i];
+        r->c->close(r->st);
+        free(r->st);
+        free(r->meas);
+        free(r->win);
+        series_group_free(&r->group);
+    }
+    free(s->run);
+    memset(s, 0, sizeof *s);
+}

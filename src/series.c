@@ -12,7 +12,7 @@ COLD int series_init(struct series_set *s, const struct lp_tag *tags, int ntags,
     memset(s, 0, sizeof *s);
     /* room for the base tags and two of a series' own */
     if (ntags < 0 || ntags + 3 > LP_MAX_TAGS) return -1;
-    memcpy(s->base, tags, (size_t)ntags * sizeof *tags);
+    if (ntags > 0) memcpy(s->base, tags, (size_t)ntags * sizeof *tags);
     s->base[ntags] = (struct lp_tag){"host", host};
     s->nbase = ntags + 1;
     return 0;
@@ -25,7 +25,7 @@ static size_t build(const struct series_set *s, char *dst, size_t cap, const cha
     struct lp_tag all[LP_MAX_TAGS];
     if (s->nbase + ntags > LP_MAX_TAGS) return 0;
     memcpy(all, s->base, (size_t)s->nbase * sizeof *all);
-    memcpy(all + s->nbase, tags, (size_t)ntags * sizeof *all);
+    if (ntags > 0) memcpy(all + s->nbase, tags, (size_t)ntags * sizeof *all);
     return lp_series_build(dst, cap, measurement, all, (size_t)(s->nbase + ntags));
 }
 

@@ -113,8 +113,8 @@ struct collector {
     /** Series (or slot) @i's fields from the last sample. @return how many (0: none this tick). */
     int (*fields)(const void *st, int i, const struct collector_shared *sh, struct sample_field *out);
 
-    /** Its open /proc files, for SIGHUP's reopen. @return how many written to @out (at most @max). */
-    int (*files)(void *st, struct procfile **out, int max);
+    /** Its @i-th /proc file (0, 1, ...), for SIGHUP's reopen; NULL past the last. */
+    struct procfile *(*file)(void *st, int i);
 
     /** Free what open took. Safe after a failed open. */
     void (*close)(void *st);

@@ -267,11 +267,9 @@ static int entry_fields(const void *st, int i, const struct collector_shared *sh
     return cpu_fields(&((const struct cpu_entry *)st)->c, entry_index(st, i), out);
 }
 
-static int entry_files(void *st, struct procfile **out, int max)
+static struct procfile *entry_file(void *st, int i)
 {
-    if (max < 1) return 0;
-    out[0] = &((struct cpu_entry *)st)->c.pf;
-    return 1;
+    return i == 0 ? &((struct cpu_entry *)st)->c.pf : NULL;
 }
 
 static void entry_close(void *st) { cpu_close(&((struct cpu_entry *)st)->c); }
@@ -287,6 +285,6 @@ const struct collector collector_cpu = {
     .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
-    .files = entry_files,
+    .file = entry_file,
     .close = entry_close,
 };

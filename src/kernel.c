@@ -193,13 +193,10 @@ static int entry_fields(const void *st, int i, const struct collector_shared *sh
     return i == 0 ? kernel_fields(st, out) : processes_fields(st, out);
 }
 
-static int entry_files(void *st, struct procfile **out, int max)
+static struct procfile *entry_file(void *st, int i)
 {
     struct kernel_collector *k = st;
-    if (max < 2) return 0;
-    out[0] = &k->stat;
-    out[1] = &k->entropy;
-    return 2;
+    return i == 0 ? &k->stat : i == 1 ? &k->entropy : NULL;
 }
 
 static void entry_close(void *st) { kernel_close(st); }
@@ -215,6 +212,6 @@ const struct collector collector_kernel = {
     .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
-    .files = entry_files,
+    .file = entry_file,
     .close = entry_close,
 };

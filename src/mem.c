@@ -206,11 +206,9 @@ static int entry_fields(const void *st, int i, const struct collector_shared *sh
     return mem_fields(st, out);
 }
 
-static int entry_files(void *st, struct procfile **out, int max)
+static struct procfile *entry_file(void *st, int i)
 {
-    if (max < 1) return 0;
-    out[0] = &((struct mem_collector *)st)->pf;
-    return 1;
+    return i == 0 ? &((struct mem_collector *)st)->pf : NULL;
 }
 
 static void entry_close(void *st) { mem_close(st); }
@@ -226,6 +224,6 @@ const struct collector collector_mem = {
     .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
-    .files = entry_files,
+    .file = entry_file,
     .close = entry_close,
 };

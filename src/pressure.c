@@ -178,12 +178,9 @@ static int entry_fields(const void *st, int i, const struct collector_shared *sh
     return pressure_fields(st, i, out);
 }
 
-static int entry_files(void *st, struct procfile **out, int max)
+static struct procfile *entry_file(void *st, int i)
 {
-    struct pressure_collector *p = st;
-    if (max < 3) return 0;
-    for (int i = 0; i < 3; i++) out[i] = &p->f[i];
-    return 3;
+    return i >= 0 && i < 3 ? &((struct pressure_collector *)st)->f[i] : NULL;
 }
 
 static void entry_close(void *st) { pressure_close(st); }
@@ -199,6 +196,6 @@ const struct collector collector_pressure = {
     .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
-    .files = entry_files,
+    .file = entry_file,
     .close = entry_close,
 };

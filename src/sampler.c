@@ -181,10 +181,9 @@ COLD void sampler_reopen(struct sampler *s)
 {
     char err[512];
     for (int i = 0; i < s->nrun; i++) {
-        struct procfile *f[16];
-        int n = s->run[i].c->files(s->run[i].st, f, 16);
-        for (int k = 0; k < n; k++)
-            if (f[k]->opened && procfile_reopen(f[k], err, sizeof err) != PROCFILE_OK) log_msg(LOG_WARN, "%s", err);
+        struct procfile *f;
+        for (int k = 0; (f = s->run[i].c->file(s->run[i].st, k)); k++)
+            if (f->opened && procfile_reopen(f, err, sizeof err) != PROCFILE_OK) log_msg(LOG_WARN, "%s", err);
     }
 }
 

@@ -97,13 +97,10 @@ static int entry_fields(const void *st, int i, const struct collector_shared *sh
     return system_fields(st, sh->cpus, out);
 }
 
-static int entry_files(void *st, struct procfile **out, int max)
+static struct procfile *entry_file(void *st, int i)
 {
     struct system_collector *s = st;
-    if (max < 2) return 0;
-    out[0] = &s->loadavg;
-    out[1] = &s->uptime;
-    return 2;
+    return i == 0 ? &s->loadavg : i == 1 ? &s->uptime : NULL;
 }
 
 static void entry_close(void *st) { system_close(st); }
@@ -124,6 +121,6 @@ const struct collector collector_system = {
     .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
-    .files = entry_files,
+    .file = entry_file,
     .close = entry_close,
 };

@@ -61,7 +61,7 @@ OBJS = $(SRCS:src/%.c=build/%.o)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 TESTS = test_procparse test_cpu test_mem test_system test_lineproto test_packer test_config test_udp \
-        test_match test_window test_tick test_series $(COLLECTORS_BUILT:%=test_%)
+        test_match test_window test_tick test_series test_collector $(COLLECTORS_BUILT:%=test_%)
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=
 

@@ -60,12 +60,7 @@ cp "$fixtures/linux-6.x/net/dev.netns" "$root/net/dev"
 pid=$!
 sleep 1.5
 # in place (procflux keeps the file open): the namespace's second reading
-python3 - "$fixtures/linux-6.x/net/dev.netns.next" "$root/net/dev" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-with open(sys.argv[2], "r+b") as f:
-    f.write(data); f.truncate()
-PY
+python3 "$here/pfhelp.py" rewrite "$fixtures/linux-6.x/net/dev.netns.next" "$root/net/dev"
 sleep 1.5
 kill -TERM "$pid"
 wait "$pid"; rc2=$?
@@ -91,117 +86,7 @@ sleep 1
     echo "Q_stats $(influxd_query "SHOW STATS FOR 'udp'")"
 } > "$INFLUX_DIR/r3"
 
-python3 - "$INFLUX_DIR"/r1 "$INFLUX_DIR"/r2 "$INFLUX_DIR"/r3 <<'PY'
-import json, sys
-res = {}
-for path in sys.argv[1:]:
-    for line in open(path):
-        k, _, v = line.rstrip("\n").partition(" ")
-        res[k] = json.loads(v) if k.startswith("Q_") else v
-passed = failed = 0
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok: passed += 1
-    else: failed += 1
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)[:600]))
-def series(q, i=0):
-    return q["results"][i].get("series", [])
-def rows(q, i=0):
-    return [dict(zip(s["columns"], v), **{"_tags": s.get("tags", {})}) for s in series(q, i) for v in s["values"]]
-def monotone(vals):
-    return all(b >= a for a, b in zip(vals, vals[1:]))
-
-# 1. every collector
-check("all: procflux exited 0", res["rc1"] == "0", res["rc1"])
-final = rows(res["Q_final"])
-ticks = final[0]["ticks"] if final else 0
-check("all: about 60 ticks in 3 s at 20 Hz", 55 <= ticks <= 65, ticks)
-keys = [sorted(v[0] for s in series(res["Q_keys"], i) for v in s["values"]) for i in range(5)]
-kern_want = ["boot_time", "context_switches", "interrupts", "processes_forked"]
-check("kernel: Telegraf's fields", [k for k in keys[0] if k != "entropy_avail"] == kern_want, keys[0])
-check("processes: running, blocked", keys[1] == ["blocked", "running"], keys[1])
-if res["psi"] == "1":
-    check("pressure: avg10, avg60, avg300, total", keys[2] == ["avg10", "avg300", "avg60", "total"], keys[2])
-net_want = sorted(["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"])
-check("net: Telegraf's fields", keys[3] == net_want, keys[3])
-disk_want = sorted(["reads", "writes", "read_bytes", "write_bytes", "read_time", "write_time", "io_time",
-                    "weighted_io_time", "iops_in_progress", "merged_reads", "merged_writes"])
-if res["disks"].strip(","):
-    check("diskio: Telegraf's fields", keys[4] == disk_want, keys[4])
-
-k = rows(res["Q_kernel"])
-check("kernel: one point per tick", len(k) == ticks, (len(k), ticks))
-check("kernel: boot_time is /proc/stat's btime", k and all(r["boot_time"] == int(res["btime"]) for r in k),
-      (k[:1], res["btime"]))
-for f in ("context_switches", "interrupts", "processes_forked"):
-    check("kernel: %s never goes back, and grows" % f, k and monotone([r[f] for r in k]) and k[-1][f] > k[0][f]
-          if f != "processes_forked" else monotone([r[f] for r in k]), [r[f] for r in k][:5])
-p = rows(res["Q_proc"])
-check("processes: one point per tick, running >= 1 (procflux itself), blocked >= 0",
-      len(p) == ticks and all(r["running"] >= 1 and r["blocked"] >= 0 for r in p), p[:3])
-if res["psi"] == "1":
-    ps = series(res["Q_psi"])
-    got = sorted((s["tags"]["resource"], s["tags"]["type"]) for s in ps)
-    check("pressure: cpu/some, memory/some+full, io/some+full (cpu/full left out)", got == sorted(
-        [("cpu", "some"), ("memory", "some"), ("memory", "full"), ("io", "some"), ("io", "full")]), got)
-    pr = rows(res["Q_psi"])
-    check("pressure: avg* within [0, 100]", pr and all(0 <= r[a] <= 100 for r in pr for a in ("avg10", "avg60", "avg300")), pr[:2])
-    check("pressure: total never goes back", all(monotone([v[4] for v in s["values"]]) for s in ps))
-    check("pressure: one point per tick per series", all(len(s["values"]) == ticks for s in ps),
-          [len(s["values"]) for s in ps])
-else:
-    print("skip pressure: /proc/pressure is not readable here")
-ns = {s["tags"]["interface"]: s for s in series(res["Q_net"])}
-check("net: the interfaces asked for (lo, eth*, en*) and only those",
-      sorted(ns) == sorted(x for x in res["ifaces"].split(",") if x), (sorted(ns), res["ifaces"]))
-lo = [dict(zip(ns["lo"]["columns"], v)) for v in ns["lo"]["values"]] if "lo" in ns else []
-check("net: lo bytes_sent grows (procflux's own datagrams) and never goes back",
-      lo and monotone([r["bytes_sent"] for r in lo]) and lo[-1]["bytes_sent"] > lo[0]["bytes_sent"], lo[:2])
-check("net: lo's last bytes_sent <= /proc/net/dev now", lo and lo[-1]["bytes_sent"] <= int(res["lo_tx_now"]),
-      (lo[-1:] , res["lo_tx_now"]))
-check("net: one point per tick per interface", all(len(s["values"]) == ticks for s in ns.values()),
-      {n: len(s["values"]) for n, s in ns.items()})
-ds = {s["tags"]["name"]: s for s in series(res["Q_disk"])}
-want = sorted(x for x in res["disks"].split(",") if x)
-check("diskio: whole disks with I/O, no partitions/loop/ram/zram", sorted(ds) == want, (sorted(ds), want))
-check("diskio: counters never go back", all(monotone([v[i] for v in s["values"]]) for s in ds.values() for i in (1, 2, 3, 4)))
-cnt = [series(res["Q_counts"], i) for i in range(4)]
-landed = sum(s["values"][0][1] for c in cnt for s in c) + len(k) + len(p) + \
-    (sum(len(s["values"]) for s in series(res["Q_psi"])) if res["psi"] == "1" else 0) + \
-    sum(len(s["values"]) for s in ns.values()) + sum(len(s["values"]) for s in ds.values())
-check("all: every line accounted for: landed == lines_sent + 1", final and landed == final[0]["lines_sent"] + 1,
-      (landed, final))
-
-# 2. dynamic interfaces
-check("dynamic: procflux exited 0", res["rc2"] == "0", res["rc2"])
-dyn = {s["tags"]["interface"]: dict(zip(s["columns"][1:], s["values"][0][1:])) for s in series(res["Q_dyn"])}
-check("dynamic: every writable name got a series; 'back\\' (ends in a backslash) did not",
-      sorted(dyn) == sorted(["lo", "veth-a", "veth-b", "br,x=y", "abcdefghijklmno", "veth-c", "veth-d"]), sorted(dyn))
-first = {s["tags"]["interface"]: s["values"][0][0] for s in series(res["Q_dynt"], 0)}
-last = {s["tags"]["interface"]: s["values"][0][0] for s in series(res["Q_dynt"], 1)}
-check("dynamic: veth-a/b stop when gone, veth-c/d start when new",
-      first and last and max(last[i] for i in ("veth-a", "veth-b")) < min(first[i] for i in ("veth-c", "veth-d")),
-      (first, last))
-check("dynamic: lo reads both files' values (6844 then 9826)",
-      dyn.get("lo", {}).get("first") == 6844 and dyn.get("lo", {}).get("last") == 9826, dyn.get("lo"))
-check("dynamic: interfaces present throughout have a point every tick (~60)",
-      all(55 <= dyn[i]["count"] <= 65 for i in ("lo", "br,x=y", "abcdefghijklmno") if i in dyn), dyn)
-
-# 3. window
-check("window: procflux exited 0", res["rc3"] == "0", res["rc3"])
-wc = [series(res["Q_win"], i)[0]["values"][0][1] if series(res["Q_win"], i) else 0 for i in range(4)]
-check("window: kernel, processes, net (lo) and cpu-total once per 500 ms window (5 to 7 in 3 s), not per tick",
-      all(5 <= c <= 7 for c in wc), wc)
-# the fields h3's points hold (SELECT * lists every field of the measurement, null where absent)
-wk = sorted({c for s in series(res["Q_winkeys"]) for v in s["values"] for c, x in zip(s["columns"], v)
-             if x is not None and c not in ("time", "host", "interface")})
-check("window: --fields net:bytes_* keeps bytes_recv and bytes_sent only", wk == ["bytes_recv", "bytes_sent"], wk)
-udp = series(res["Q_stats"])
-fails = sum(dict(zip(s["columns"], s["values"][0])).get("pointsParseFail", 0) for s in udp)
-check("SHOW STATS FOR 'udp': no parse failures", udp and fails == 0, udp)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
-PY
+python3 "$here/collectors_check.py" "$INFLUX_DIR"/r1 "$INFLUX_DIR"/r2 "$INFLUX_DIR"/r3
 status=$?
 if [ $status -ne 0 ]; then echo "--- procflux stderr"; cat "$INFLUX_DIR"/all.err "$INFLUX_DIR"/dyn.err "$INFLUX_DIR"/win.err; fi
 exit $status

@@ -10,10 +10,11 @@
 # the UDP listener. INFLUX_UDP2=free adds a second [[udp]] listener on a free
 # port (INFLUX_UDP2 then holds it) writing to database "procflux2".
 
+# pfhelp.py (the integration tests' Python helpers) sits next to this file.
+PFHELP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pfhelp.py
+
 free_port() { # $1: tcp|udp
-    python3 -c 'import socket,sys
-t = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+    python3 "$PFHELP" free-port "$1"
 }
 
 influxd_start() {

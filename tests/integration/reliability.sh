@@ -17,7 +17,8 @@ cleanup() {
 trap cleanup EXIT
 passed=0 failed=0 skipped=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
+# A failure names the script line of its check (the outermost call).
+bad() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; echo "     at tests/integration/reliability.sh:${BASH_LINENO[-2]}"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi; }
 skip() { skipped=$((skipped + 1)); echo "skip $1: $2"; }
 
@@ -25,14 +26,10 @@ skip() { skipped=$((skipped + 1)); echo "skip $1: $2"; }
 influx_save() { eval "${1}_DIR=\${INFLUX_DIR:-} ${1}_HTTP=\${INFLUX_HTTP:-} ${1}_UDP=\${INFLUX_UDP:-} ${1}_PID=\${INFLUX_PID:-}"; }
 influx_use() { eval "INFLUX_DIR=\${${1}_DIR:-} INFLUX_HTTP=\${${1}_HTTP:-} INFLUX_UDP=\${${1}_UDP:-} INFLUX_PID=\${${1}_PID:-}"; }
 count() { # $1: InfluxQL count query → the number (0 when no series)
-    influxd_query "$1" | python3 -c 'import json,sys
-s = json.load(sys.stdin)["results"][0].get("series")
-print(s[0]["values"][0][1] if s else 0)'
+    python3 "$PFHELP" value --default 0 "$INFLUX_HTTP" "$1"
 }
-final_stat() { # $1 field of the last procflux self-telemetry line
-    influxd_query "SELECT last($1) FROM procflux" | python3 -c 'import json,sys
-s = json.load(sys.stdin)["results"][0].get("series")
-print(s[0]["values"][0][1] if s else -1)'
+final_stat() { # $1 field of the last procflux self-telemetry line (-1 when none)
+    python3 "$PFHELP" value --default -1 "$INFLUX_HTTP" "SELECT last($1) FROM procflux"
 }
 now_ns() { date +%s%N; }
 
@@ -105,7 +102,7 @@ sleep 2
 kill -TERM "$pid"; wait "$pid"; rc=$?
 sleep 0.6
 check "exit 0 on SIGTERM after a refusing receiver" '[ $rc -eq 0 ]' "rc=$rc"
-first=$(influxd_query "SELECT first(total) FROM mem" | python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][0]["series"][0]["values"][0][0])' 2>/dev/null || echo 0)
+first=$(python3 "$PFHELP" value --col 0 --default 0 "$INFLUX_HTTP" "SELECT first(total) FROM mem" 2>/dev/null || echo 0)
 # Lines sampled up to one flush (200ms) before the receiver came back are sent at the next flush.
 check "delivers again within one flush of the receiver coming back" '[ "$first" -gt 0 ] && [ "$first" -le $((up + 200000000 + 100000000)) ]' "first point $(( (first - up) / 1000000 )) ms after up"
 errs=$(final_stat send_errors); ticks=$(final_stat ticks); missed=$(final_stat ticks_missed); dropped=$(final_stat lines_dropped)
@@ -155,9 +152,7 @@ echo "== a line longer than the payload"
     --host toolong 2>"$work/long.err" &
 pid=$!; pids+=("$pid")
 sleep 2; kill -TERM "$pid"; wait "$pid"; rc=$?; sleep 0.6
-dropped=$(influxd_query "SELECT last(lines_dropped) FROM procflux WHERE host = 'toolong'" | python3 -c 'import json,sys
-s = json.load(sys.stdin)["results"][0].get("series")
-print(s[0]["values"][0][1] if s else -1)')
+dropped=$(python3 "$PFHELP" value --default -1 "$INFLUX_HTTP" "SELECT last(lines_dropped) FROM procflux WHERE host = 'toolong'")
 nmem=$(count "SELECT count(total) FROM mem WHERE host = 'toolong'")
 ncpu=$(count "SELECT count(usage_idle) FROM cpu WHERE host = 'toolong'")
 nwarn=$(grep -c "longer than the 512-byte payload" "$work/long.err")

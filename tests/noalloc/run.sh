@@ -33,7 +33,8 @@ SINK_PID=$!
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.02; done
 PORT=$(cat "$TMP/port")
 # A port nobody listens on: every send fails (ECONNREFUSED), exercising the error path.
-CLOSED_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)
+PFHELP=$(cd "$(dirname "$0")/../integration" && pwd)/pfhelp.py
+CLOSED_PORT=$(python3 "$PFHELP" free-port udp 2>/dev/null || echo 9)
 
 passed=0
 failed=0
@@ -102,14 +103,7 @@ run_case window-fields-fanout -- --interval 1ms --window 50ms --dest "127.0.0.1:
 FIX=$(cd "$(dirname "$0")/../fixtures/linux-6.x/net" && pwd)
 mkdir -p "$TMP/proc/net"
 cp "$FIX/dev.netns" "$TMP/proc/net/dev"
-python3 - "$FIX/dev.netns" "$FIX/dev.netns.next" "$TMP/proc/net/dev" <<'PY' &
-import sys, time
-a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-for i in range(400):
-    with open(sys.argv[3], "r+b") as f:
-        f.write(a if i % 2 else b); f.truncate()
-    time.sleep(0.02)
-PY
+python3 "$PFHELP" flip --times 400 --period 0.02 "$FIX/dev.netns" "$FIX/dev.netns.next" "$TMP/proc/net/dev" &
 FLIP_PID=$!
 run_case net-churn -- --interval 1ms --dest "127.0.0.1:$PORT" --collect net --net-interfaces '*' \
     --proc-root "$TMP/proc" --stats-every 0s

@@ -177,16 +177,46 @@ SETUP static int add_self_series(struct agent *a, char *err, size_t errlen)
  * the tick, the flush timer and the stats watcher first fall due in one loop
  * pass (minutes after start), the timer heap on the first flush. Make them
  * grow now, so that nothing allocates once the loop runs: feed every watcher
- * once and take the events back, and start and stop the flush timer.
+ * (and one at the top priority) once and take the events back, and start and
+ * stop the flush timer.
  */
 SETUP static void presize_loop(struct agent *a)
 {
-    void *ws[] = {&a->tick, &a->flush, &a->stats, &a->sigint, &a->sigterm, &a->sighup};
+    /* libev's signal pipe watcher runs at EV_MAXPRI, which has a pending
+       array of its own: the first signal would grow it. */
+    ev_idle top;
+    void *ws[] = {&a->tick, &a->flush, &a->stats, &a->sigint, &a->sigterm, &a->sighup, &top};
+    ev_idle_init(&top, NULL);
+    ev_set_priority(&top, EV_MAXPRI);
     ev_timer_set(&a->flush, 3600, 0);
     ev_timer_start(a->loop, &a->flush);
     ev_timer_stop(a->loop, &a->flush);
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) ev_feed_event(a->loop, ws[i], 0);
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) ev_clear_pending(a->loop, ws[i]);
+}
+
+/*
+ * libev aborts when an allocation fails or a system call it needs does (the
+ * signal pipe without fds): say it in a sentence and exit 3 instead. Both
+ * can only happen at start-up: the loop's arrays are sized there.
+ */
+SETUP static void *loop_alloc(void *p, long size)
+{
+    void *q;
+    if (size == 0) {
+        free(p);
+        return NULL;
+    }
+    if ((q = realloc(p, (size_t)size))) return q;
+    log_msg(LOG_ERROR, "out of memory starting the event loop");
+    exit(EXIT_SETUP);
+}
+
+SETUP static void loop_syserr(const char *msg)
+{
+    log_msg(LOG_ERROR, "cannot start the event loop: %s: %s (too few file descriptors? see ulimit -n)", msg,
+            strerror(errno));
+    exit(EXIT_SETUP);
 }
 
 SETUP static int init(struct agent *a, const struct config *cfg, char *err, size_t errlen)
@@ -210,6 +240,8 @@ SETUP static int init(struct agent *a, const struct config *cfg, char *err, size
      * until the periodic skips a tick. LIBEV_FLAGS still overrides. A 1 us
      * timer slack (default 50 us) keeps sub-10ms intervals on time.
      */
+    ev_set_allocator(loop_alloc);
+    ev_set_syserr_cb(loop_syserr);
     a->loop = ev_default_loop(EVBACKEND_SELECT | EVFLAG_AUTO);
     if (!a->loop) a->loop = ev_default_loop(EVFLAG_AUTO);
     if (!a->loop) {

@@ -86,7 +86,16 @@ COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series
             snprintf(err, errlen, "out of memory");
             return EXIT_SETUP;
         }
+        errno = 0;
         if (c->open(r->st, &env, cerr, sizeof cerr) != 0) {
+            /* Out of memory is no reason to run without it: exit 3, as everywhere at start-up. */
+            if (errno == ENOMEM) {
+                snprintf(err, errlen, "out of memory starting the %s collector (%s)", c->name, cerr);
+                c->close(r->st);
+                free(r->st);
+                memset(r, 0, sizeof *r);
+                return EXIT_SETUP;
+            }
             log_msg(LOG_WARN, "%s collector disabled: %s", c->name, cerr);
             c->close(r->st);
             free(r->st);

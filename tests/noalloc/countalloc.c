@@ -15,6 +15,9 @@
  * With $COUNTALLOC_TRACE set, every allocation after the first SIGUSR2 also
  * writes its backtrace to standard error (backtrace_symbols_fd: no malloc),
  * which names the culprit when the test fails.
+ * With $COUNTALLOC_FAIL_AT=N, the Nth allocation of the process (malloc,
+ * calloc, realloc or an aligned one, counted from 1 once the real functions
+ * are known) fails with ENOMEM: out of memory, at every point of start-up.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -97,16 +100,33 @@ static void trace(int k)
     in_trace = 0;
 }
 
+static long fail_at = -1; /* COUNTALLOC_FAIL_AT; 0: not set */
+static uint64_t nth;
+
 static void bump(int k)
 {
     __atomic_fetch_add(&counts[k], 1, __ATOMIC_RELAXED);
     if (tracing && k != C_FREE) trace(k);
 }
 
+/* Whether this allocation is the one to fail (only once the real functions are known). */
+static int failing(void)
+{
+    if (!real_malloc) return 0;
+    if (fail_at < 0) {
+        const char *e = getenv("COUNTALLOC_FAIL_AT");
+        fail_at = e ? atol(e) : 0;
+    }
+    if (fail_at <= 0 || __atomic_add_fetch(&nth, 1, __ATOMIC_RELAXED) != (uint64_t)fail_at) return 0;
+    errno = ENOMEM;
+    return 1;
+}
+
 void *malloc(size_t n)
 {
     bump(C_MALLOC);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     return real_malloc ? real_malloc(n) : boot_alloc(n);
 }
 
@@ -114,6 +134,7 @@ void *calloc(size_t n, size_t size)
 {
     bump(C_CALLOC);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     if (!real_calloc || !real_malloc) { /* boot memory is zero: static, never reused */
         if (size && n > SIZE_MAX / size) return NULL;
         return boot_alloc(n * size);
@@ -125,6 +146,7 @@ void *realloc(void *p, size_t n)
 {
     bump(C_REALLOC);
     if (!real_malloc) resolve();
+    if (n && failing()) return NULL;
     if (from_boot(p) || !real_realloc) {
         void *q = real_malloc ? real_malloc(n) : boot_alloc(n);
         size_t room = p ? (size_t)(boot + sizeof boot - (char *)p) : 0;
@@ -147,6 +169,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 {
     bump(C_ALIGNED);
     if (!real_malloc) resolve();
+    if (failing()) return ENOMEM;
     return real_posix_memalign ? real_posix_memalign(out, align, n) : ENOMEM;
 }
 
@@ -154,6 +177,7 @@ void *aligned_alloc(size_t align, size_t n)
 {
     bump(C_ALIGNED);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     return real_aligned_alloc ? real_aligned_alloc(align, n) : NULL;
 }
 
@@ -161,6 +185,7 @@ void *memalign(size_t align, size_t n)
 {
     bump(C_ALIGNED);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     return real_memalign ? real_memalign(align, n) : NULL;
 }
 
@@ -168,6 +193,7 @@ void *valloc(size_t n)
 {
     bump(C_ALIGNED);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     return real_valloc ? real_valloc(n) : NULL;
 }
 
@@ -175,6 +201,7 @@ void *pvalloc(size_t n)
 {
     bump(C_ALIGNED);
     if (!real_malloc) resolve();
+    if (failing()) return NULL;
     return real_pvalloc ? real_pvalloc(n) : NULL;
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "match.h"
 #include "procfile.h"
 #include "sample.h"
@@ -174,6 +175,14 @@ void diskio_close(struct diskio_collector *d);
 /** Every field name diskio can emit, NULL-terminated. */
 extern const char *const diskio_field_names[];
 
+/*
+ * The collector table's entry (collector.h): measurement "diskio", tag
+ * "name"; devices from env->cfg->diskio_devices (NULL cfg or empty list: the
+ * default selection), sysfs at env->sys_root (NULL: the name rule only). Its
+ * sample warns (at most once a minute) when disks were skipped for lack of
+ * a slot.
+ */
+extern const struct collector collector_diskio;
 
 #ifdef PROCFLUX_NO_DISKIO
 /*

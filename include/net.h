@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "match.h"
 #include "procfile.h"
 #include "sample.h"
@@ -146,6 +147,13 @@ int net_fields(const struct net_collector *n, int slot, struct sample_field *out
 /** Close the file and free the tables. Safe on a zeroed struct. */
 void net_close(struct net_collector *n);
 
+/*
+ * The collector table's entry (collector.h): measurement "net", tag
+ * "interface"; interfaces from env->cfg->net_interfaces (NULL cfg or empty
+ * list: all but "lo"). Its sample warns (at most once a minute) when
+ * interfaces were skipped for lack of a slot.
+ */
+extern const struct collector collector_net;
 
 #ifdef PROCFLUX_NO_NET
 /*

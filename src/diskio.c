@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "procparse.h"
 
 const char *const diskio_field_names[] = {
@@ -334,3 +336,75 @@ void diskio_close(struct diskio_collector *d)
     d->nslots = d->maxlines = 0;
 }
 
+/* ---- the collector table's entry ------------------------------------------ */
+
+struct diskio_state {
+    struct diskio_collector d;
+    struct log_limit skip_log;
+};
+
+static int hook_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    struct diskio_state *s = st;
+    log_limit_init(&s->skip_log, 60);
+    return diskio_open(&s->d, env->proc_root, env->sys_root, env->cfg ? &env->cfg->diskio_devices : NULL,
+                       err, errlen);
+}
+
+static int hook_nseries(const void *st) { return diskio_slots(&((const struct diskio_state *)st)->d); }
+
+static const char *hook_slot(const void *st, int i, unsigned *gen)
+{
+    const struct diskio_state *s = st;
+    *gen = diskio_slot_gen(&s->d, i);
+    return diskio_slot_name(&s->d, i);
+}
+
+static const char *hook_sample(void *st, struct collector_shared *sh)
+{
+    struct diskio_state *s = st;
+    if (diskio_sample(&s->d) < 0) return s->d.pf.path;
+    if (s->d.skipped > 0)
+        log_limited(&s->skip_log, sh->now, LOG_WARN,
+                    "%d disk(s) skipped: all %d slots sized at start are in use by others seen in the "
+                    "last reading; restart procflux to size for more",
+                    s->d.skipped, s->d.nslots);
+    return NULL;
+}
+
+static int hook_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return diskio_fields(&((const struct diskio_state *)st)->d, i, out);
+}
+
+static int hook_files(void *st, struct procfile **out, int max)
+{
+    if (max < 1) return 0;
+    out[0] = &((struct diskio_state *)st)->d.pf;
+    return 1;
+}
+
+static void hook_close(void *st) { diskio_close(&((struct diskio_state *)st)->d); }
+
+static const char *const diskio_tag_keys[] = {"name", NULL};
+static const struct measurement diskio_measurements[] = {
+    {"diskio", diskio_tag_keys, diskio_field_names, NULL},
+};
+
+const struct collector collector_diskio = {
+    .name = "diskio",
+    .measurements = diskio_measurements,
+    .nmeasurements = 1,
+    .slot_tag = "name",
+    .flags = 0,
+    .size = sizeof(struct diskio_state),
+    .open = hook_open,
+    .nseries = hook_nseries,
+    .series = NULL,
+    .slot = hook_slot,
+    .sample = hook_sample,
+    .fields = hook_fields,
+    .files = hook_files,
+    .close = hook_close,
+};

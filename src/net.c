@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "log.h"
 #include "procparse.h"
 
 const char *const net_field_names[] = {
@@ -209,3 +211,74 @@ void net_close(struct net_collector *n)
     n->nslots = 0;
 }
 
+/* ---- the collector table's entry ------------------------------------------ */
+
+struct net_state {
+    struct net_collector n;
+    struct log_limit skip_log;
+};
+
+static int hook_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    struct net_state *s = st;
+    log_limit_init(&s->skip_log, 60);
+    return net_open(&s->n, env->proc_root, env->cfg ? &env->cfg->net_interfaces : NULL, err, errlen);
+}
+
+static int hook_nseries(const void *st) { return net_slots(&((const struct net_state *)st)->n); }
+
+static const char *hook_slot(const void *st, int i, unsigned *gen)
+{
+    const struct net_state *s = st;
+    *gen = net_slot_gen(&s->n, i);
+    return net_slot_name(&s->n, i);
+}
+
+static const char *hook_sample(void *st, struct collector_shared *sh)
+{
+    struct net_state *s = st;
+    if (net_sample(&s->n) < 0) return s->n.pf.path;
+    if (s->n.skipped > 0)
+        log_limited(&s->skip_log, sh->now, LOG_WARN,
+                    "%d network interface(s) skipped: all %d slots sized at start are in use by others "
+                    "seen in the last reading; restart procflux to size for more",
+                    s->n.skipped, s->n.nslots);
+    return NULL;
+}
+
+static int hook_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return net_fields(&((const struct net_state *)st)->n, i, out);
+}
+
+static int hook_files(void *st, struct procfile **out, int max)
+{
+    if (max < 1) return 0;
+    out[0] = &((struct net_state *)st)->n.pf;
+    return 1;
+}
+
+static void hook_close(void *st) { net_close(&((struct net_state *)st)->n); }
+
+static const char *const net_tag_keys[] = {"interface", NULL};
+static const struct measurement net_measurements[] = {
+    {"net", net_tag_keys, net_field_names, NULL},
+};
+
+const struct collector collector_net = {
+    .name = "net",
+    .measurements = net_measurements,
+    .nmeasurements = 1,
+    .slot_tag = "interface",
+    .flags = 0,
+    .size = sizeof(struct net_state),
+    .open = hook_open,
+    .nseries = hook_nseries,
+    .series = NULL,
+    .slot = hook_slot,
+    .sample = hook_sample,
+    .fields = hook_fields,
+    .files = hook_files,
+    .close = hook_close,
+};

@@ -51,7 +51,7 @@ COLLECTORS_BUILT = $(filter $(OPTIONAL_COLLECTORS),$(COLLECTORS))
 COLLECTORS_OFF = $(filter-out $(COLLECTORS_BUILT),$(OPTIONAL_COLLECTORS))
 COLLECTOR_CFLAGS = $(foreach c,$(COLLECTORS_OFF),-DPROCFLUX_NO_$(shell echo $(c) | tr a-z A-Z))
 
-SRCS = src/log.c src/procfile.c src/procparse.c src/cpu.c src/mem.c src/system.c \
+SRCS = src/log.c src/procfile.c src/procparse.c src/slots.c src/cpu.c src/mem.c src/system.c \
        $(COLLECTORS_BUILT:%=src/%.c) src/collector.c \
        src/match.c src/window.c src/tick.c src/series.c src/lineproto.c src/packer.c src/udp.c \
        src/output.c src/telemetry.c src/sampler.c src/config.c src/agent.c
@@ -60,7 +60,7 @@ OBJS = $(SRCS:src/%.c=build/%.o)
 # Unit tests: one check suite per module.
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
-TESTS = test_procparse test_cpu test_mem test_system test_lineproto test_packer test_config test_udp \
+TESTS = test_procparse test_slots test_cpu test_mem test_system test_lineproto test_packer test_config test_udp \
         test_match test_window test_tick test_series test_collector $(COLLECTORS_BUILT:%=test_%)
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=

@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "match.h"
 #include "procfile.h"
 #include "sample.h"
+#include "slots.h"
 
 /*
  * diskio: /proc/diskstats as Telegraf's `diskio` measurement, one series per
@@ -40,11 +42,13 @@
  *     mmcblk0boot0, dm-0, md0, sr0) is a whole disk.
  *
  * Devices come and go (hotplug, loop devices, dm targets), but nothing may be
- * allocated per tick, so series live in a table of slots sized at open. A
- * device takes a slot the first time it is seen and keeps it while it stays;
- * a slot whose device was absent from the last reading is free for a new
- * one, and a device that returns before its slot was reused gets the same
- * slot back (same generation). When no slot is free the device is skipped.
+ * allocated per tick, so series live in a table of slots sized at open
+ * (slots.h, whose ageing rule applies). A device is its name and major:minor:
+ * it takes a slot the first time it is seen and keeps it while it stays; a
+ * slot whose device was absent from a reading is free from the next one on,
+ * and a device that returns before its slot was reused gets the same slot
+ * back (same generation). When no slot is free the device is skipped. Of two
+ * lines with one device, the last one's values win.
  */
 
 /** Most series a collector can hold. */
@@ -104,39 +108,21 @@ int diskio_name_is_partition(const char *name, size_t len);
  */
 int diskio_fields_of(const struct diskio_values *v, struct sample_field *out);
 
-/** A device held by a slot. */
-struct diskio_slot {
-    char name[DISKIO_NAME_MAX + 1]; /* NUL-terminated; "" while never used */
-    unsigned char len;
-    uint32_t major, minor;
-    unsigned gen;         /* bumped whenever the slot takes a different device */
-    unsigned char present; /* the device was in the last reading */
-    unsigned char seen;    /* ... in the reading being parsed */
-    unsigned long last_seen; /* reading number, to reuse the longest-gone slot first */
+/** The counters of the device in one slot, from the last reading. */
+struct diskio_stats {
     uint64_t v[DISKIO_NSTATS];
     unsigned big;
 };
-
-/** What line i of a reading held, so the next reading pays one compare a line. */
-struct diskio_line {
-    char name[DISKIO_NAME_MAX + 1];
-    unsigned char len;    /* 0: no valid device on this line */
-    uint32_t major, minor;
-    short slot;           /* >= 0 its slot, or DISKIO_UNSELECTED / DISKIO_NOSLOT */
-};
-#define DISKIO_UNSELECTED (-1) /* not reported (filtered out) */
-#define DISKIO_NOSLOT (-2)     /* reported, but no slot was free: retried each reading */
 
 struct diskio_collector {
     struct procfile pf;
     struct match_list only;      /* n == 0: whole disks, minus loop/ram/zram */
     char sysroot[192];           /* "" when sysfs is not consulted */
-    struct diskio_slot *slots;   /* nslots */
-    int nslots;
+    struct slots slots;          /* devices (name, id major << 32 | minor) and the line cache */
+    struct diskio_stats *stats;  /* nslots */
+    int nslots;                  /* slots_count(&slots) */
     int skipped;                 /* reported devices left without a slot in the last reading */
-    struct diskio_line *prev, *cur; /* line caches, maxlines each */
-    int nprev, maxlines;
-    unsigned long reading;       /* readings parsed so far */
+    int maxlines;                /* lines the line cache remembers */
 };
 
 /**
@@ -189,19 +175,13 @@ void diskio_close(struct diskio_collector *d);
 /** Every field name diskio can emit, NULL-terminated. */
 extern const char *const diskio_field_names[];
 
-#ifdef PROCFLUX_NO_DISKIO
 /*
- * Built without this collector (make COLLECTORS=...): what the agent calls
- * becomes a no-op that never opens, and config refuses --collect for it.
+ * The collector table's entry (collector.h): measurement "diskio", tag
+ * "name"; devices from env->cfg->diskio_devices (NULL cfg or empty list: the
+ * default selection), sysfs at env->sys_root (NULL: the name rule only). Its
+ * sample warns (at most once a minute) when disks were skipped for lack of
+ * a slot.
  */
-#define diskio_open(d, root, sysroot, only, err, errlen) ((void)(d), -1)
-#define diskio_sample(d) ((void)(d), -1)
-#define diskio_slots(d) ((void)(d), 0)
-#define diskio_slot_name(d, i) ((void)(d), (const char *)0)
-#define diskio_slot_gen(d, i) ((void)(d), 0u)
-#define diskio_fields(d, i, out) ((void)(d), 0)
-#define diskio_close(d) ((void)(d))
-#define diskio_field_names ((const char *const *)0)
-#endif
+extern const struct collector collector_diskio;
 
 #endif

@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "match.h"
 #include "procfile.h"
 #include "sample.h"
+#include "slots.h"
 
 /*
  * net: /proc/net/dev as Telegraf's `net` measurement, one series per
@@ -25,11 +27,12 @@
  *
  * Interfaces come and go (containers create and destroy veths), but the
  * per-tick path allocates nothing, so each interface reported holds a slot of
- * a table sized at open. An interface keeps its slot while it is present; a
- * slot is free once its interface was absent from a reading, and an interface
- * seen for the first time takes a free one (preferring slots never used, so an
- * interface that flaps tends to find its old slot, name and series prefix
- * still there). When no slot is free the interface is skipped and counted.
+ * a table sized at open (slots.h, whose ageing rule applies: a slot is free
+ * from the reading after one its interface was absent from; a new interface
+ * takes a never-used slot first, so one that flaps tends to find its old
+ * slot, name and series prefix still there). When no slot is free the
+ * interface is skipped and counted. Of two lines with one name, the first
+ * wins.
  *
  * Names are at most 15 bytes (IFNAMSIZ - 1). The kernel allows ',', '=' and
  * '\' in them; the caller escapes the tag value, but a name ending in a
@@ -80,35 +83,13 @@ struct net_iface_values {
  */
 int net_parse_line(const char *line, size_t len, struct net_iface_values *out);
 
-/** Line-cache verdicts besides a slot number. */
-#define NET_LINE_UNSELECTED (-1) /* not in the selection: never reported */
-#define NET_LINE_NOSLOT (-2)     /* selected, but no slot was free: try again next time */
-
-/** Which line held which name last time, and what was decided for it. */
-struct net_line {
-    short slot;                  /* >= 0 slot; NET_LINE_* otherwise */
-    unsigned char len;           /* 0: nothing remembered */
-    char name[NET_NAME_MAX];
-};
-
-struct net_slot {
-    uint64_t v[NET_NFIELDS];     /* net_field_names order */
-    uint64_t seen;               /* tick of the last reading that had this interface */
-    unsigned gen;                /* bumped when the slot takes a different interface */
-    unsigned char len;           /* 0: never used */
-    char name[NET_NAME_MAX + 1];
-};
-
 struct net_collector {
     struct procfile pf;
     const struct match_list *only; /* NULL or empty: all but "lo" */
-    struct net_slot *slots;
-    struct net_line *lines;      /* nlines entries, NULL when nlines == 0 */
-    int nslots;
-    int nlines;
-    int lines_valid;             /* entries written by the last reading */
+    struct slots slots;          /* interfaces and the line cache (slots.h: the ageing rule) */
+    uint64_t (*v)[NET_NFIELDS];  /* per slot, net_field_names order */
+    int nslots;                  /* slots_count(&slots) */
     int skipped;                 /* selected interfaces with no slot in the last reading */
-    uint64_t tick;               /* readings so far */
 };
 
 /**
@@ -166,19 +147,12 @@ int net_fields(const struct net_collector *n, int slot, struct sample_field *out
 /** Close the file and free the tables. Safe on a zeroed struct. */
 void net_close(struct net_collector *n);
 
-#ifdef PROCFLUX_NO_NET
 /*
- * Built without this collector (make COLLECTORS=...): what the agent calls
- * becomes a no-op that never opens, and config refuses --collect for it.
+ * The collector table's entry (collector.h): measurement "net", tag
+ * "interface"; interfaces from env->cfg->net_interfaces (NULL cfg or empty
+ * list: all but "lo"). Its sample warns (at most once a minute) when
+ * interfaces were skipped for lack of a slot.
  */
-#define net_open(n, root, only, err, errlen) ((void)(n), -1)
-#define net_sample(n) ((void)(n), -1)
-#define net_slots(n) ((void)(n), 0)
-#define net_slot_name(n, i) ((void)(n), (const char *)0)
-#define net_slot_gen(n, i) ((void)(n), 0u)
-#define net_fields(n, i, out) ((void)(n), 0)
-#define net_close(n) ((void)(n))
-#define net_field_names ((const char *const *)0)
-#endif
+extern const struct collector collector_net;
 
 #endif

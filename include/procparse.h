@@ -13,6 +13,22 @@
 /** Skip spaces and tabs from *p (not newlines). */
 void pp_skip_blanks(const char **p, const char *end);
 
+/** What pp_digits found. */
+#define PP_NONE 0 /* no digit at *p */
+#define PP_OK 1   /* a number within 64 bits */
+#define PP_OVER 2 /* a number above UINT64_MAX */
+
+/**
+ * Scan the run of decimal digits at *p (no blanks skipped), all of it, even
+ * past UINT64_MAX: for parsers that skip a too-big number rather than refuse
+ * the line. Up to 19 digits are summed without a per-digit overflow test
+ * (they always fit); only longer runs (leading zeros, garbage) are checked.
+ * @return PP_NONE with *p unchanged when *p is not a digit; PP_OK with the
+ *         value in *out; or PP_OVER with *out = UINT64_MAX. *p is left past
+ *         the digits in both last cases.
+ */
+int pp_digits(const char **p, const char *end, uint64_t *out);
+
 /**
  * Parse an unsigned decimal integer at *p (after optional blanks).
  * @return 1 and advances *p past the digits, or 0 (no digit, or more than

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "procparse.h"
 
 const char *const diskio_field_names[] = {
@@ -42,46 +44,19 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
  */
 static int counter(const char **p, const char *end, uint64_t *out, int *big)
 {
-    const char *s = *p, *start = s;
-    uint64_t v = 0;
-    if (s >= end || !is_digit(*s)) return 0;
-    while (s < end && is_digit(*s)) s++;
-    if (s - start <= 19) {
-        /* 19 digits cannot overflow 64 bits: no check per digit */
-        for (const char *q = start; q < s; q++) v = v * 10 + (unsigned)(*q - '0');
-        *big = v > (uint64_t)INT64_MAX;
-    } else {
-        int over = 0;
-        for (const char *q = start; q < s; q++) {
-            unsigned d = (unsigned)(*q - '0');
-            if (over || v > (UINT64_MAX - d) / 10)
-                over = 1;
-            else
-                v = v * 10 + d;
-        }
-        *big = over || v > (uint64_t)INT64_MAX; /* leading zeros can make it small */
-    }
-    *out = v;
-    *p = s;
-    return 1;
+    int r = pp_digits(p, end, out);
+    *big = r == PP_OVER || *out > (uint64_t)INT64_MAX;
+    return r != PP_NONE;
 }
 
 /* A column ends at a blank or at the end of the line. */
 static int column_end(const char *p, const char *end) { return p == end || is_blank(*p); }
 
-static void skip_blanks(const char **p, const char *end)
-{
-    const char *s = *p;
-    while (s < end && is_blank(*s)) s++;
-    *p = s;
-}
-
 static int dev_number(const char **p, const char *end, uint32_t *out)
 {
     uint64_t v;
-    int big;
-    skip_blanks(p, end);
-    if (!counter(p, end, &v, &big) || big || v > UINT32_MAX || !column_end(*p, end)) return 0;
+    pp_skip_blanks(p, end);
+    if (pp_digits(p, end, &v) != PP_OK || v > UINT32_MAX || !column_end(*p, end)) return 0;
     *out = (uint32_t)v;
     return 1;
 }
@@ -92,7 +67,7 @@ static int parse_head(const char **pp, const char *end, struct diskio_values *ou
     const char *p = *pp, *name;
 
     if (!dev_number(&p, end, &out->major) || !dev_number(&p, end, &out->minor)) return 0;
-    skip_blanks(&p, end);
+    pp_skip_blanks(&p, end);
     name = p;
     for (; p < end && !is_blank(*p); p++) {
         unsigned char c = (unsigned char)*p;
@@ -113,7 +88,7 @@ static int parse_counters(const char *p, const char *end, struct diskio_values *
     for (;;) {
         uint64_t v;
         int big;
-        skip_blanks(&p, end);
+        pp_skip_blanks(&p, end);
         if (p == end) break;
         if (!counter(&p, end, &v, &big) || !column_end(p, end)) return 0;
         if (out->columns - 3 < DISKIO_NSTATS) {
@@ -189,17 +164,8 @@ int diskio_fields_of(const struct diskio_values *v, struct sample_field *out)
 
 /* ---- the collector ------------------------------------------------------ */
 
-static int line_is(const struct diskio_line *l, const struct diskio_values *v)
-{
-    return l->len == v->name_len && l->major == v->major && l->minor == v->minor &&
-           memcmp(l->name, v->name, v->name_len) == 0;
-}
-
-static int slot_is(const struct diskio_slot *s, const struct diskio_values *v)
-{
-    return s->len == v->name_len && s->major == v->major && s->minor == v->minor &&
-           memcmp(s->name, v->name, v->name_len) == 0;
-}
+/* A device's slot identity: its major:minor next to its name. */
+static uint64_t dev_id(const struct diskio_values *v) { return (uint64_t)v->major << 32 | v->minor; }
 
 static char *put_u32(char *p, uint32_t v)
 {
@@ -216,8 +182,12 @@ static char *put_u32(char *p, uint32_t v)
  * seen again after an absence), never for a device the last reading held:
  * the sysfs look-ups are two access(2) calls.
  */
-static int selected(const struct diskio_collector *d, const struct diskio_values *v)
+static int selected(const void *ctx, const char *name, size_t len, uint64_t id)
 {
+    const struct diskio_collector *d = ctx;
+    const struct diskio_values dv = {.major = (uint32_t)(id >> 32), .minor = (uint32_t)id, .name = name,
+                                     .name_len = len};
+    const struct diskio_values *v = &dv;
     if (d->only.n > 0) return match_any(&d->only, v->name, v->name_len);
     if (prefix_digits(v->name, v->name_len, "loop") || prefix_digits(v->name, v->name_len, "ram") ||
         prefix_digits(v->name, v->name_len, "zram"))
@@ -241,121 +211,27 @@ static int selected(const struct diskio_collector *d, const struct diskio_values
     return !diskio_name_is_partition(v->name, v->name_len);
 }
 
-static int find_slot(const struct diskio_collector *d, const struct diskio_values *v)
-{
-    for (int s = 0; s < d->nslots; s++)
-        if (slot_is(&d->slots[s], v)) return s;
-    return -1;
-}
-
-/*
- * A slot for a device that holds none: a never-used one first, else the one
- * whose device has been gone longest (so a device that flaps keeps its slot
- * and its generation as long as possible). @return -1 when all are taken.
- */
-static int take_slot(struct diskio_collector *d, const struct diskio_values *v)
-{
-    int best = -1;
-    struct diskio_slot *s;
-    for (int i = 0; i < d->nslots; i++) {
-        s = &d->slots[i];
-        if (s->present || s->seen) continue;
-        if (s->len == 0) {
-            best = i;
-            break;
-        }
-        if (best < 0 || s->last_seen < d->slots[best].last_seen) best = i;
-    }
-    if (best < 0) return -1;
-    s = &d->slots[best];
-    memcpy(s->name, v->name, v->name_len);
-    s->name[v->name_len] = '\0';
-    s->len = (unsigned char)v->name_len;
-    s->major = v->major;
-    s->minor = v->minor;
-    if (++s->gen == 0) s->gen = 1;
-    return best;
-}
-
-/*
- * Where the device on line @i goes. The common case, the same devices in the
- * same order as last time, costs one compare: line i held the same device.
- * After an insertion or removal, the offset of the last match is tried next,
- * so a shifted file stays linear; only then the whole last reading, the
- * slots, and finally the filter.
- */
-static int place(struct diskio_collector *d, const struct diskio_values *v, int i, int *shift)
-{
-    int j = i + *shift, s;
-
-    if (i < d->nprev && line_is(&d->prev[i], v)) return d->prev[i].slot;
-    if (j >= 0 && j < d->nprev && line_is(&d->prev[j], v)) return d->prev[j].slot;
-    for (j = 0; j < d->nprev; j++)
-        if (line_is(&d->prev[j], v)) {
-            *shift = j - i;
-            return d->prev[j].slot;
-        }
-    if ((s = find_slot(d, v)) >= 0) return s;
-    return selected(d, v) ? DISKIO_NOSLOT : DISKIO_UNSELECTED;
-}
-
-/* What line cache entry @l remembers of the device on its line. */
-static void remember_line(struct diskio_line *l, const struct diskio_values *v, short slot)
-{
-    memcpy(l->name, v->name, v->name_len);
-    l->name[v->name_len] = '\0';
-    l->len = (unsigned char)v->name_len;
-    l->major = v->major;
-    l->minor = v->minor;
-    l->slot = slot;
-}
-
 void diskio_update(struct diskio_collector *d, const char *buf, size_t len)
 {
     const char *p = buf, *end = buf + len, *next;
-    int i = 0, shift = 0, ncur;
-    struct diskio_line *tmp;
+    int i = 0;
 
-    d->reading++;
-    d->skipped = 0;
+    slots_begin(&d->slots);
     for (; p < end && (next = pp_next_line(p, end)) != NULL; p = next, i++) {
         struct diskio_values v;
         const char *q = p, *eol = next - 1;
         int s;
         /* The device first: the counters of one not reported (partitions,
            loop devices: most lines on many hosts) are never parsed. */
-        if (!parse_head(&q, eol, &v) ||
-            ((s = place(d, &v, i, &shift)) != DISKIO_UNSELECTED && !parse_counters(q, eol, &v))) {
-            if (i < d->maxlines) d->cur[i].len = 0;
-            continue;
-        }
-        if (s == DISKIO_NOSLOT) {
-            /* reported but slotless last time: it may hold one by now (a
-               duplicate line), or one may have been freed */
-            if ((s = find_slot(d, &v)) < 0 && (s = take_slot(d, &v)) < 0) {
-                d->skipped++;
-                s = DISKIO_NOSLOT;
-            }
-        }
-        if (s >= 0) {
-            struct diskio_slot *sl = &d->slots[s];
-            memcpy(sl->v, v.v, sizeof sl->v);
-            sl->big = v.big;
-            sl->seen = 1;
-        }
-        if (i < d->maxlines) remember_line(&d->cur[i], &v, (short)s);
+        if (!parse_head(&q, eol, &v)) continue;
+        s = slots_place(&d->slots, i, v.name, v.name_len, dev_id(&v), selected, d);
+        if (s == SLOTS_UNSELECTED || !parse_counters(q, eol, &v)) continue;
+        /* the same device twice: the last line's values win */
+        if ((s = slots_claim(&d->slots, i, s, v.name, v.name_len, dev_id(&v), NULL)) < 0) continue;
+        memcpy(d->stats[s].v, v.v, sizeof d->stats[s].v);
+        d->stats[s].big = v.big;
     }
-    ncur = i < d->maxlines ? i : d->maxlines;
-    for (int s = 0; s < d->nslots; s++) {
-        struct diskio_slot *sl = &d->slots[s];
-        sl->present = sl->seen;
-        sl->seen = 0;
-        if (sl->present) sl->last_seen = d->reading;
-    }
-    tmp = d->prev;
-    d->prev = d->cur;
-    d->cur = tmp;
-    d->nprev = ncur;
+    d->skipped = slots_skipped(&d->slots);
 }
 
 int diskio_open(struct diskio_collector *d, const char *root, const char *sysroot,
@@ -391,28 +267,31 @@ int diskio_open(struct diskio_collector *d, const char *root, const char *sysroo
         return -1;
     }
     end = d->pf.buf + d->pf.len;
-    for (p = d->pf.buf; p < end && (next = pp_next_line(p, end)) != NULL; p = next) lines++;
+    for (p = d->pf.buf; p < end && (next = pp_next_line(p, end)) != NULL; p = next) {
+        struct diskio_values v;
+        lines++;
+        if (diskio_parse_line(p, (size_t)(next - p - 1), &v)) sel += selected(d, v.name, v.name_len, dev_id(&v));
+    }
     d->maxlines = lines * 2 > lines + 32 ? lines * 2 : lines + 32;
     if (d->maxlines > DISKIO_MAX_LINES) d->maxlines = DISKIO_MAX_LINES;
-    d->prev = calloc((size_t)d->maxlines, sizeof *d->prev);
-    d->cur = calloc((size_t)d->maxlines, sizeof *d->cur);
-    if (!d->prev || !d->cur) goto oom;
-
-    /* Classify every device now: the first samples then find each decision
-       in the line cache and take a slot without looking at sysfs again. */
-    for (p = d->pf.buf; p < end && (next = pp_next_line(p, end)) != NULL; p = next, i++) {
-        struct diskio_values v;
-        int keep;
-        if (!diskio_parse_line(p, (size_t)(next - p - 1), &v)) continue;
-        keep = selected(d, &v);
-        sel += keep;
-        if (i < d->maxlines) remember_line(&d->prev[i], &v, keep ? DISKIO_NOSLOT : DISKIO_UNSELECTED);
-    }
-    d->nprev = i < d->maxlines ? i : d->maxlines;
     d->nslots = sel * 2 > sel + 16 ? sel * 2 : sel + 16;
     if (d->nslots > DISKIO_MAX_SLOTS) d->nslots = DISKIO_MAX_SLOTS;
-    d->slots = calloc((size_t)d->nslots, sizeof *d->slots);
-    if (!d->slots) goto oom;
+    if (slots_init(&d->slots, d->nslots, DISKIO_NAME_MAX, d->maxlines, err, errlen) < 0) {
+        diskio_close(d);
+        return -1;
+    }
+    d->stats = calloc((size_t)d->nslots, sizeof *d->stats);
+    if (!d->stats) goto oom;
+
+    /* Decide for every device now, into the line cache: the first samples
+       then find each decision there and take a slot without looking at
+       sysfs again. */
+    slots_begin(&d->slots);
+    for (p = d->pf.buf; p < end && (next = pp_next_line(p, end)) != NULL; p = next, i++) {
+        struct diskio_values v;
+        if (diskio_parse_line(p, (size_t)(next - p - 1), &v))
+            slots_place(&d->slots, i, v.name, v.name_len, dev_id(&v), selected, d);
+    }
     return 0;
 oom:
     snprintf(err, errlen, "out of memory for %s", d->pf.path);
@@ -423,10 +302,9 @@ oom:
 int diskio_sample(struct diskio_collector *d)
 {
     if (procfile_read(&d->pf) < 0) {
-        /* Every device absent: their slots free up, and the line cache no
-           longer describes the last reading. */
-        for (int s = 0; s < d->nslots; s++) d->slots[s].present = 0;
-        d->nprev = 0;
+        /* A reading with nothing in it: every device absent (their slots
+           free up), and the line cache forgets. */
+        slots_begin(&d->slots);
         d->skipped = 0;
         return -1;
     }
@@ -436,35 +314,96 @@ int diskio_sample(struct diskio_collector *d)
 
 int diskio_slots(const struct diskio_collector *d) { return d->nslots; }
 
-const char *diskio_slot_name(const struct diskio_collector *d, int slot)
-{
-    if (slot < 0 || slot >= d->nslots || !d->slots[slot].present) return NULL;
-    return d->slots[slot].name;
-}
+const char *diskio_slot_name(const struct diskio_collector *d, int slot) { return slots_name(&d->slots, slot); }
 
-unsigned diskio_slot_gen(const struct diskio_collector *d, int slot)
-{
-    return slot < 0 || slot >= d->nslots ? 0 : d->slots[slot].gen;
-}
+unsigned diskio_slot_gen(const struct diskio_collector *d, int slot) { return slots_gen(&d->slots, slot); }
 
 int diskio_fields(const struct diskio_collector *d, int slot, struct sample_field *out)
 {
     struct diskio_values v;
-    const struct diskio_slot *s;
-    if (slot < 0 || slot >= d->nslots || !d->slots[slot].present) return 0;
-    s = &d->slots[slot];
-    memcpy(v.v, s->v, sizeof v.v);
-    v.big = s->big;
+    if (!slots_name(&d->slots, slot)) return 0;
+    memcpy(v.v, d->stats[slot].v, sizeof v.v);
+    v.big = d->stats[slot].big;
     return diskio_fields_of(&v, out);
 }
 
 void diskio_close(struct diskio_collector *d)
 {
     procfile_close(&d->pf);
-    free(d->slots);
-    free(d->prev);
-    free(d->cur);
-    d->slots = NULL;
-    d->prev = d->cur = NULL;
-    d->nslots = d->nprev = d->maxlines = 0;
+    slots_free(&d->slots);
+    free(d->stats);
+    d->stats = NULL;
+    d->nslots = d->maxlines = 0;
 }
+
+/* ---- the collector table's entry ------------------------------------------ */
+
+struct diskio_state {
+    struct diskio_collector d;
+    struct log_limit skip_log;
+};
+
+static int hook_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    struct diskio_state *s = st;
+    log_limit_init(&s->skip_log, 60);
+    return diskio_open(&s->d, env->proc_root, env->sys_root, env->cfg ? &env->cfg->diskio_devices : NULL,
+                       err, errlen);
+}
+
+static int hook_nseries(const void *st) { return diskio_slots(&((const struct diskio_state *)st)->d); }
+
+static const char *hook_slot(const void *st, int i, unsigned *gen)
+{
+    const struct diskio_state *s = st;
+    *gen = diskio_slot_gen(&s->d, i);
+    return diskio_slot_name(&s->d, i);
+}
+
+static const char *hook_sample(void *st, struct collector_shared *sh)
+{
+    struct diskio_state *s = st;
+    if (diskio_sample(&s->d) < 0) return s->d.pf.path;
+    if (s->d.skipped > 0)
+        log_limited(&s->skip_log, sh->now, LOG_WARN,
+                    "%d disk(s) skipped: all %d slots sized at start are in use by others seen in the "
+                    "last reading; restart procflux to size for more",
+                    s->d.skipped, s->d.nslots);
+    return NULL;
+}
+
+static int hook_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return diskio_fields(&((const struct diskio_state *)st)->d, i, out);
+}
+
+static struct procfile *hook_file(void *st, int i)
+{
+    return i == 0 ? &((struct diskio_state *)st)->d.pf : NULL;
+}
+
+static void hook_close(void *st) { diskio_close(&((struct diskio_state *)st)->d); }
+
+static const char *const diskio_tag_keys[] = {"name", NULL};
+static const struct measurement diskio_measurements[] = {
+    {"diskio", diskio_tag_keys, diskio_field_names, NULL, NULL},
+};
+
+const struct collector collector_diskio = {
+    .name = "diskio",
+    .measurements = diskio_measurements,
+    .nmeasurements = 1,
+    .slot_tag = "name",
+    .flags = 0,
+    .size = sizeof(struct diskio_state),
+    .open = hook_open,
+    .nseries = hook_nseries,
+    .series = NULL,
+    .slot = hook_slot,
+    .sample = hook_sample,
+    .fields = hook_fields,
+    .file = hook_file,
+    .close = hook_close,
+    .slot_name_max = DISKIO_NAME_MAX,
+};

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "log.h"
 #include "procparse.h"
 
 const char *const net_field_names[] = {
@@ -48,28 +50,14 @@ static size_t line_name(const char *line, const char *end, const char **name, co
     return (size_t)(colon - p);
 }
 
-/*
- * The 16 counters after the colon, then only blanks and an optional '\r'.
- * This is the per-tick cost (16 numbers a line), so the digits are summed
- * without pp_u64's overflow test per digit: 19 digits always fit in 64 bits,
- * and only a longer run (rare: leading zeros, or garbage) is checked exactly.
- */
+/* The 16 counters after the colon, then only blanks and an optional '\r'. */
 static int line_counters(const char *p, const char *end, uint64_t c[NET_NCOUNTERS])
 {
     for (int k = 0; k < NET_NCOUNTERS; k++) {
-        const char *start;
-        uint64_t v = 0;
-        while (p < end && (*p == ' ' || *p == '\t')) p++;
-        start = p;
-        while (p < end && (unsigned)(*p - '0') < 10) v = v * 10 + (unsigned)(*p++ - '0');
-        if (p == start) return 0;
-        if (p - start > 19) {
-            const char *q = start;
-            if (!pp_u64(&q, p, &v)) return 0; /* more than UINT64_MAX */
-        }
-        c[k] = v;
+        pp_skip_blanks(&p, end);
+        if (pp_digits(&p, end, &c[k]) != PP_OK) return 0; /* none, or above UINT64_MAX */
     }
-    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    pp_skip_blanks(&p, end);
     if (p < end && *p == '\r') p++;
     return p == end;
 }
@@ -86,97 +74,35 @@ int net_parse_line(const char *line, size_t len, struct net_iface_values *out)
     return 1;
 }
 
-static int selected(const struct net_collector *n, const char *name, size_t len)
+static int selected(const void *ctx, const char *name, size_t len, uint64_t id)
 {
+    const struct net_collector *n = ctx;
+    (void)id;
     if (!n->only || n->only->n == 0) return !(len == 2 && name[0] == 'l' && name[1] == 'o');
     return match_any(n->only, name, len);
 }
 
-/*
- * The slot for a name the line cache could not answer: the slot already
- * holding the name (whether its interface was present last time, came back
- * after an absence, or stands twice in this reading), else a free one, never
- * used ones first so that the names left in stale slots keep a chance to
- * come back to them. Claims nothing. @return the slot or NET_LINE_NOSLOT.
- */
-static int find_slot(const struct net_collector *n, const char *name, size_t len)
-{
-    int empty = -1, stale = -1;
-    for (int k = 0; k < n->nslots; k++) {
-        const struct net_slot *s = &n->slots[k];
-        if (s->len == len && memcmp(s->name, name, len) == 0) return k;
-        if (s->seen + 1 >= n->tick) continue; /* present last time, or taken in this reading */
-        if (s->len == 0) {
-            if (empty < 0) empty = k;
-        } else if (stale < 0) {
-            stale = k;
-        }
-    }
-    return empty >= 0 ? empty : stale >= 0 ? stale : NET_LINE_NOSLOT;
-}
-
-/*
- * The line cache makes a stable file cost one name compare per line: entry i
- * holds the name line i carried in the previous reading and what was decided
- * for it. A slot number found there is still that name's slot, because only
- * slots whose interface was absent from the previous reading are handed out,
- * and this one was present (entries of lines that were malformed or missing
- * last time are cleared, so no entry is older than one reading).
- */
 int net_update(struct net_collector *n, const char *buf, size_t len)
 {
     const char *p = buf, *end = buf + len, *next;
-    int line = 0, filled = 0, skipped = 0;
-    uint64_t tick = ++n->tick;
+    int line = 0, filled = 0;
 
+    slots_begin(&n->slots);
     for (; p < end && (next = pp_next_line(p, end)) != NULL; p = next, line++) {
         const char *eol = next - 1, *name, *rest;
-        struct net_line *c = line < n->nlines ? &n->lines[line] : NULL;
         size_t nlen = line_name(p, eol, &name, &rest);
         uint64_t v[NET_NCOUNTERS];
-        struct net_slot *s;
-        int k;
+        int k, again;
 
-        if (nlen == 0) {
-            if (c) c->len = 0;
-            continue;
-        }
-        if (c && c->len == nlen && memcmp(c->name, name, nlen) == 0 && c->slot != NET_LINE_NOSLOT &&
-            (c->slot < 0 || n->slots[c->slot].len == nlen)) {
-            k = c->slot;
-        } else {
-            k = selected(n, name, nlen) ? find_slot(n, name, nlen) : NET_LINE_UNSELECTED;
-            if (c) {
-                c->len = (unsigned char)nlen;
-                memcpy(c->name, name, nlen);
-                c->slot = (short)k;
-            }
-        }
-        if (k == NET_LINE_UNSELECTED) continue;
-        if (!line_counters(rest, eol, v)) {
-            if (c) c->len = 0; /* its slot, if any, may be handed out next time */
-            continue;
-        }
-        if (k == NET_LINE_NOSLOT) {
-            skipped++;
-            continue;
-        }
-        s = &n->slots[k];
-        if (s->seen == tick) continue; /* the name again in one reading: the first line wins */
-        if (s->len != nlen || memcmp(s->name, name, nlen) != 0) {
-            memcpy(s->name, name, nlen);
-            s->name[nlen] = '\0';
-            s->len = (unsigned char)nlen;
-            s->gen++;
-        }
-        s->seen = tick;
-        for (int f = 0; f < NET_NFIELDS; f++) s->v[f] = v[field_column[f]];
+        if (nlen == 0) continue;
+        k = slots_place(&n->slots, line, name, nlen, 0, selected, n);
+        if (k == SLOTS_UNSELECTED || !line_counters(rest, eol, v)) continue;
+        k = slots_claim(&n->slots, line, k, name, nlen, 0, &again);
+        if (k < 0 || again) continue; /* no slot; or the name again in one reading: the first line wins */
+        for (int f = 0; f < NET_NFIELDS; f++) n->v[k][f] = v[field_column[f]];
         filled++;
     }
-    if (line > n->nlines) line = n->nlines;
-    for (int i = line; i < n->lines_valid; i++) n->lines[i].len = 0;
-    n->lines_valid = line;
-    n->skipped = skipped;
+    n->skipped = slots_skipped(&n->slots);
     return filled;
 }
 
@@ -189,17 +115,15 @@ int net_init(struct net_collector *n, const struct match_list *only, int nslots,
         snprintf(err, errlen, "net: %d slots and %d cached lines is out of range", nslots, nlines);
         return -1;
     }
-    n->slots = calloc((size_t)nslots, sizeof *n->slots);
-    n->lines = nlines ? calloc((size_t)nlines, sizeof *n->lines) : NULL;
-    if (!n->slots || (nlines && !n->lines)) {
+    if (slots_init(&n->slots, nslots, NET_NAME_MAX, nlines, err, errlen) < 0) return -1;
+    n->v = calloc((size_t)nslots, sizeof *n->v);
+    if (!n->v) {
         snprintf(err, errlen, "out of memory for the net interface table");
         net_close(n);
         return -1;
     }
     n->only = only;
     n->nslots = nslots;
-    n->nlines = nlines;
-    n->tick = 1; /* a slot's seen == 0 then reads as "long ago" */
     return 0;
 }
 
@@ -223,7 +147,7 @@ int net_open(struct net_collector *n, const char *root, const struct match_list 
     for (p = pf.buf, end = pf.buf + pf.len; p < end && (next = pp_next_line(p, end)); p = next) {
         struct net_iface_values v;
         lines++;
-        if (net_parse_line(p, (size_t)(next - 1 - p), &v) && selected(n, v.name, v.len)) sel++;
+        if (net_parse_line(p, (size_t)(next - 1 - p), &v) && selected(n, v.name, v.len, 0)) sel++;
     }
     nslots = 2 * sel > sel + 16 ? 2 * sel : sel + 16;
     if (nslots > NET_MAX_SLOTS) nslots = NET_MAX_SLOTS;
@@ -265,39 +189,95 @@ int net_sample(struct net_collector *n)
 
 int net_slots(const struct net_collector *n) { return n->nslots; }
 
-static const struct net_slot *present(const struct net_collector *n, int slot)
-{
-    if (slot < 0 || slot >= n->nslots || n->slots[slot].seen != n->tick) return NULL;
-    return &n->slots[slot];
-}
+const char *net_slot_name(const struct net_collector *n, int slot) { return slots_name(&n->slots, slot); }
 
-const char *net_slot_name(const struct net_collector *n, int slot)
-{
-    const struct net_slot *s = present(n, slot);
-    return s ? s->name : NULL;
-}
-
-unsigned net_slot_gen(const struct net_collector *n, int slot)
-{
-    return slot >= 0 && slot < n->nslots ? n->slots[slot].gen : 0;
-}
+unsigned net_slot_gen(const struct net_collector *n, int slot) { return slots_gen(&n->slots, slot); }
 
 int net_fields(const struct net_collector *n, int slot, struct sample_field *out)
 {
-    const struct net_slot *s = present(n, slot);
     int k = 0;
-    if (!s) return 0;
+    if (!slots_name(&n->slots, slot)) return 0;
     for (int f = 0; f < NET_NFIELDS; f++)
-        if (s->v[f] <= (uint64_t)INT64_MAX) sample_int(&out[k++], net_field_names[f], (int64_t)s->v[f]);
+        if (n->v[slot][f] <= (uint64_t)INT64_MAX) sample_int(&out[k++], net_field_names[f], (int64_t)n->v[slot][f]);
     return k;
 }
 
 void net_close(struct net_collector *n)
 {
     procfile_close(&n->pf);
-    free(n->slots);
-    free(n->lines);
-    n->slots = NULL;
-    n->lines = NULL;
-    n->nslots = n->nlines = n->lines_valid = 0;
+    slots_free(&n->slots);
+    free(n->v);
+    n->v = NULL;
+    n->nslots = 0;
 }
+
+/* ---- the collector table's entry ------------------------------------------ */
+
+struct net_state {
+    struct net_collector n;
+    struct log_limit skip_log;
+};
+
+static int hook_open(void *st, const struct collector_env *env, char *err, size_t errlen)
+{
+    struct net_state *s = st;
+    log_limit_init(&s->skip_log, 60);
+    return net_open(&s->n, env->proc_root, env->cfg ? &env->cfg->net_interfaces : NULL, err, errlen);
+}
+
+static int hook_nseries(const void *st) { return net_slots(&((const struct net_state *)st)->n); }
+
+static const char *hook_slot(const void *st, int i, unsigned *gen)
+{
+    const struct net_state *s = st;
+    *gen = net_slot_gen(&s->n, i);
+    return net_slot_name(&s->n, i);
+}
+
+static const char *hook_sample(void *st, struct collector_shared *sh)
+{
+    struct net_state *s = st;
+    if (net_sample(&s->n) < 0) return s->n.pf.path;
+    if (s->n.skipped > 0)
+        log_limited(&s->skip_log, sh->now, LOG_WARN,
+                    "%d network interface(s) skipped: all %d slots sized at start are in use by others "
+                    "seen in the last reading; restart procflux to size for more",
+                    s->n.skipped, s->n.nslots);
+    return NULL;
+}
+
+static int hook_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)
+{
+    (void)sh;
+    return net_fields(&((const struct net_state *)st)->n, i, out);
+}
+
+static struct procfile *hook_file(void *st, int i)
+{
+    return i == 0 ? &((struct net_state *)st)->n.pf : NULL;
+}
+
+static void hook_close(void *st) { net_close(&((struct net_state *)st)->n); }
+
+static const char *const net_tag_keys[] = {"interface", NULL};
+static const struct measurement net_measurements[] = {
+    {"net", net_tag_keys, net_field_names, NULL, NULL},
+};
+
+const struct collector collector_net = {
+    .name = "net",
+    .measurements = net_measurements,
+    .nmeasurements = 1,
+    .slot_tag = "interface",
+    .flags = 0,
+    .size = sizeof(struct net_state),
+    .open = hook_open,
+    .nseries = hook_nseries,
+    .series = NULL,
+    .slot = hook_slot,
+    .sample = hook_sample,
+    .fields = hook_fields,
+    .file = hook_file,
+    .close = hook_close,
+    .slot_name_max = NET_NAME_MAX,
+};

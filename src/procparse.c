@@ -9,17 +9,35 @@ void pp_skip_blanks(const char **p, const char *end)
     *p = s;
 }
 
+int pp_digits(const char **p, const char *end, uint64_t *out)
+{
+    const char *s = *p, *start = s;
+    uint64_t v = 0;
+    while (s < end && (unsigned)(*s - '0') < 10) v = v * 10 + (unsigned)(*s++ - '0');
+    if (s == start) return PP_NONE;
+    *p = s;
+    if (s - start > 19) {
+        /* the sum above may have wrapped: redo it with the test per digit */
+        v = 0;
+        for (const char *q = start; q < s; q++) {
+            unsigned d = (unsigned)(*q - '0');
+            if (v > (UINT64_MAX - d) / 10) {
+                *out = UINT64_MAX;
+                return PP_OVER;
+            }
+            v = v * 10 + d;
+        }
+    }
+    *out = v;
+    return PP_OK;
+}
+
 int pp_u64(const char **p, const char *end, uint64_t *out)
 {
     const char *s = *p;
-    uint64_t v = 0;
+    uint64_t v;
     pp_skip_blanks(&s, end);
-    if (s >= end || *s < '0' || *s > '9') return 0;
-    for (; s < end && *s >= '0' && *s <= '9'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
+    if (pp_digits(&s, end, &v) != PP_OK) return 0;
     *out = v;
     *p = s;
     return 1;

@@ -101,4 +101,38 @@ static inline void tmp_root_break_fd(const char *root, int fd)
     close(d);
 }
 
+/*
+ * What the code under test writes to standard error (the log), captured
+ * between stderr_capture_begin and stderr_capture_end. Check runs each test
+ * in its own process, so redirecting fd 2 touches no other test.
+ */
+static inline int stderr_capture_begin(void)
+{
+    char path[] = "/tmp/procflux-stderr-XXXXXX";
+    int saved, fd;
+    fflush(stderr);
+    saved = dup(2);
+    fd = mkstemp(path);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(dup2(fd, 2), 2);
+    close(fd);
+    return saved;
+}
+
+/** Restore stderr (@saved from stderr_capture_begin); what was written into @buf, NUL-terminated. */
+static inline void stderr_capture_end(int saved, char *buf, size_t cap)
+{
+    off_t n;
+    ssize_t got;
+    fflush(stderr);
+    n = lseek(2, 0, SEEK_CUR);
+    if (n < 0 || (size_t)n >= cap) n = (off_t)cap - 1;
+    got = pread(2, buf, (size_t)n, 0);
+    buf[got > 0 ? got : 0] = '\0';
+    ck_assert_int_eq(dup2(saved, 2), 2);
+    close(saved);
+}
+
 #endif

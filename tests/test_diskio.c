@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector.h"
+#include "config.h"
 #include "diskio.h"
 #include "fixture_file.h"
 
@@ -1055,6 +1057,161 @@ START_TEST(collector_errors_and_vanishing)
 }
 END_TEST
 
+/* ---- the collector table's entry ------------------------------------------ */
+
+/* The names present through the descriptor's slot hook, sorted, comma-joined. */
+static const char *hook_names(const struct collector *c, const void *st, char *out, size_t cap)
+{
+    const char *names[DISKIO_MAX_SLOTS];
+    int n = 0;
+    size_t len = 0;
+    for (int i = 0; i < c->nseries(st); i++) {
+        unsigned g;
+        const char *s = c->slot(st, i, &g);
+        if (s) names[n++] = s;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *x = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = x;
+        }
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", names[i]);
+    return out;
+}
+
+START_TEST(descriptor)
+{
+    const struct collector *c = &collector_diskio;
+    const struct measurement *m = c->measurements;
+    ck_assert_str_eq(c->name, "diskio");
+    ck_assert_int_eq(c->nmeasurements, 1);
+    ck_assert_str_eq(m->name, "diskio");
+    ck_assert_str_eq(m->tag_keys[0], "name");
+    ck_assert_ptr_null(m->tag_keys[1]);
+    ck_assert_ptr_eq(m->fields, diskio_field_names);
+    ck_assert_ptr_null(m->windowed);
+    ck_assert_str_eq(c->slot_tag, "name");
+    ck_assert_uint_eq(c->flags, 0);
+    ck_assert_uint_ge(c->size, sizeof(struct diskio_collector));
+    ck_assert_ptr_null(c->series);
+    ck_assert(c->open && c->nseries && c->slot && c->sample && c->fields && c->file && c->close);
+}
+END_TEST
+
+START_TEST(descriptor_hooks)
+{
+    const struct collector *c = &collector_diskio;
+    struct config *cfg = calloc(1, sizeof *cfg);
+    struct collector_shared sh = {.now = 50};
+    struct tmproot t;
+    struct collector_env env;
+    struct sample_field f[DISKIO_NSTATS];
+    struct procfile *files[1];
+    char err[256], names[1024], log[2048], pats[] = "sd*";
+    const char *devs[40];
+    char nm[40][16];
+    void *st = calloc(1, c->size);
+    unsigned gen;
+    int s, n, saved;
+
+    tmproot_make(&t);
+    env = (struct collector_env){cfg, t.dir, t.sys, &sh};
+    /* no file: off with a sentence; close is safe after it */
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "diskstats"));
+    c->close(st);
+
+    /* sysfs at sys_root says 8:16 is a partition, whatever its name */
+    sys_dev(&t, 8, 0, 0);
+    sys_dev(&t, 8, 16, 1);
+    tmproot_puts(&t, "   8 0 sda 5 0 0 0 0 0 0 0 0 0 0\n"
+                     "   8 1 sda1 2 0 0 0 0 0 0 0 0 0 0\n"
+                     "   8 16 sdb 3 0 0 0 0 0 0 0 0 0 0\n"
+                     "   7 0 loop0 5 0 0 0 0 0 0 0 0 0 0\n");
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_int_eq(c->nseries(st), 1 + 16);
+    files[0] = c->file(st, 0);
+    ck_assert_ptr_nonnull(files[0]);
+    ck_assert_ptr_null(c->file(st, 1));
+    ck_assert_str_eq(files[0]->path, t.path);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_str_eq(hook_names(c, st, names, sizeof names), "sda");
+    for (s = 0; s < c->nseries(st) && !c->slot(st, s, &gen); s++) {}
+    ck_assert_uint_ne(gen, 0);
+    n = c->fields(st, s, &sh, f);
+    ck_assert_int_eq(n, 11);
+    ck_assert_str_eq(f[0].key, "reads");
+    ck_assert_int_eq(f[0].v.i, 5);
+    ck_assert_int_eq(c->fields(st, c->nseries(st), &sh, f), 0);
+
+    /* more disks than slots: skipped, and said once a minute with today's text */
+    for (int i = 0; i < 20; i++) {
+        snprintf(nm[i], sizeof nm[i], "dm-%d", i);
+        devs[i] = nm[i];
+    }
+    devs[20] = NULL;
+    write_devs(&t, devs, 1);
+    saved = stderr_capture_begin();
+    ck_assert_ptr_null(c->sample(st, &sh));
+    sh.now = 100;
+    ck_assert_ptr_null(c->sample(st, &sh)); /* within the minute: suppressed */
+    sh.now = 111;
+    ck_assert_ptr_null(c->sample(st, &sh));
+    stderr_capture_end(saved, log, sizeof log);
+    /* 4 first: sda's slot is free only from the reading after the one it left */
+    ck_assert_str_eq(log,
+                     "procflux: warning: 4 disk(s) skipped: all 17 slots sized at start are in use by "
+                     "others seen in the last reading; restart procflux to size for more\n"
+                     "procflux: warning: 3 disk(s) skipped: all 17 slots sized at start are in use by "
+                     "others seen in the last reading; restart procflux to size for more "
+                     "(1 similar messages suppressed)\n");
+
+    /* a read that fails: the path, for the agent's warning; nothing present */
+    tmp_root_break_fd(t.dir, files[0]->fd);
+    saved = stderr_capture_begin();
+    ck_assert_ptr_eq(c->sample(st, &sh), files[0]->path);
+    stderr_capture_end(saved, log, sizeof log);
+    ck_assert_str_eq(log, "");
+    ck_assert_str_eq(hook_names(c, st, names, sizeof names), "");
+    c->close(st);
+    c->close(st); /* twice is safe */
+
+    /* no sysfs (under --proc-root): the name rule, so sdb is a whole disk */
+    tmproot_puts(&t, "   8 0 sda 5 0 0 0 0 0 0 0 0 0 0\n"
+                     "   8 1 sda1 2 0 0 0 0 0 0 0 0 0 0\n"
+                     "   8 16 sdb 3 0 0 0 0 0 0 0 0 0 0\n"
+                     "   7 0 loop0 5 0 0 0 0 0 0 0 0 0 0\n");
+    env.sys_root = NULL;
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_str_eq(hook_names(c, st, names, sizeof names), "sda,sdb");
+    c->close(st);
+
+    /* the list from the config */
+    ck_assert_int_eq(match_split(&cfg->diskio_devices, pats), 0);
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_str_eq(hook_names(c, st, names, sizeof names), "sda,sda1,sdb");
+    c->close(st);
+
+    /* no config at all: the default */
+    env.cfg = NULL;
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_str_eq(hook_names(c, st, names, sizeof names), "sda,sdb");
+    c->close(st);
+    free(st);
+    free(cfg);
+    tmproot_remove(&t);
+}
+END_TEST
+
 static Suite *diskio_suite(void)
 {
     Suite *s = suite_create("diskio");
@@ -1088,6 +1245,11 @@ static Suite *diskio_suite(void)
     tcase_add_test(tc, select_fake_sysfs);
     tcase_add_test(tc, select_globs);
     tcase_add_test(tc, collector_errors_and_vanishing);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("descriptor");
+    tcase_add_test(tc, descriptor);
+    tcase_add_test(tc, descriptor_hooks);
     suite_add_tcase(s, tc);
     return s;
 }

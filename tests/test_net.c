@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector.h"
+#include "config.h"
 #include "net.h"
 #include "fixture_file.h"
 
@@ -826,6 +828,155 @@ START_TEST(collector_open_errors)
 }
 END_TEST
 
+/* ---- the collector table's entry ------------------------------------------ */
+
+/* The slot of @name through the descriptor's slot hook, or -1. */
+static int hook_slot_of(const struct collector *c, const void *st, const char *name, unsigned *gen)
+{
+    int hit = -1;
+    for (int i = 0; i < c->nseries(st); i++) {
+        unsigned g;
+        const char *s = c->slot(st, i, &g);
+        if (s && strcmp(s, name) == 0) {
+            ck_assert_msg(hit < 0, "%s in two slots", name);
+            hit = i;
+            if (gen) *gen = g;
+        }
+    }
+    return hit;
+}
+
+static int hook_present(const struct collector *c, const void *st)
+{
+    int n = 0;
+    for (int i = 0; i < c->nseries(st); i++) {
+        unsigned g;
+        n += c->slot(st, i, &g) != NULL;
+    }
+    return n;
+}
+
+START_TEST(descriptor)
+{
+    const struct collector *c = &collector_net;
+    const struct measurement *m = c->measurements;
+    ck_assert_str_eq(c->name, "net");
+    ck_assert_int_eq(c->nmeasurements, 1);
+    ck_assert_str_eq(m->name, "net");
+    ck_assert_str_eq(m->tag_keys[0], "interface");
+    ck_assert_ptr_null(m->tag_keys[1]);
+    ck_assert_ptr_eq(m->fields, net_field_names);
+    ck_assert_ptr_null(m->windowed);
+    ck_assert_str_eq(c->slot_tag, "interface");
+    ck_assert_uint_eq(c->flags, 0);
+    ck_assert_uint_ge(c->size, sizeof(struct net_collector));
+    ck_assert_ptr_null(c->series);
+    ck_assert(c->open && c->nseries && c->slot && c->sample && c->fields && c->file && c->close);
+}
+END_TEST
+
+START_TEST(descriptor_hooks)
+{
+    const struct collector *c = &collector_net;
+    struct config *cfg = calloc(1, sizeof *cfg);
+    struct collector_shared sh = {.now = 1000};
+    struct collector_env env = {cfg, tmpdir, NULL, &sh};
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    struct procfile *files[2];
+    char err[256], names[2048], log[2048], pats[] = "lo,veth*";
+    void *st = calloc(1, c->size);
+    unsigned gen, gen2;
+    int e, nf, saved;
+    size_t len;
+
+    /* no file: off with a sentence; close is safe after it */
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "net/dev"));
+    c->close(st);
+
+    /* the default selection (empty list): all but lo */
+    put_names("lo eth0 eth1");
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_int_eq(c->nseries(st), 2 + 16);
+    files[0] = c->file(st, 0);
+    ck_assert_ptr_nonnull(files[0]);
+    ck_assert_ptr_nonnull(strstr(files[0]->path, "net/dev"));
+    ck_assert_ptr_null(c->file(st, 1));
+    ck_assert_int_eq(hook_present(c, st), 0);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_int_eq(hook_present(c, st), 2);
+    ck_assert_int_eq(hook_slot_of(c, st, "lo", NULL), -1);
+    e = hook_slot_of(c, st, "eth0", &gen);
+    ck_assert_int_ge(e, 0);
+    ck_assert_uint_ne(gen, 0);
+    nf = c->fields(st, e, &sh, f);
+    ck_assert_int_eq(nf, 8);
+    ck_assert_int_eq(field(f, nf, "bytes_recv"), 1000 * 'e' + 4 + 1);
+    ck_assert_int_eq(field(f, nf, "bytes_sent"), 1000 * 'e' + 4 + 9);
+    ck_assert_int_eq(c->fields(st, -1, &sh, f), 0);
+
+    /* more interfaces than slots: skipped, and said once a minute with today's text */
+    len = (size_t)sprintf(names, "lo eth0 eth1");
+    for (int i = 0; i < 30; i++) len += (size_t)sprintf(names + len, " veth%02d", i);
+    put_names(names);
+    saved = stderr_capture_begin();
+    ck_assert_ptr_null(c->sample(st, &sh));
+    sh.now = 1030;
+    ck_assert_ptr_null(c->sample(st, &sh)); /* within the minute: suppressed */
+    sh.now = 1061;
+    ck_assert_ptr_null(c->sample(st, &sh));
+    stderr_capture_end(saved, log, sizeof log);
+    ck_assert_int_eq(hook_present(c, st), 18);
+    ck_assert_int_eq(hook_slot_of(c, st, "eth0", &gen2), e);
+    ck_assert_uint_eq(gen2, gen);
+    ck_assert_str_eq(log,
+                     "procflux: warning: 14 network interface(s) skipped: all 18 slots sized at start are in "
+                     "use by others seen in the last reading; restart procflux to size for more\n"
+                     "procflux: warning: 14 network interface(s) skipped: all 18 slots sized at start are in "
+                     "use by others seen in the last reading; restart procflux to size for more "
+                     "(1 similar messages suppressed)\n");
+
+    /* nothing skipped: nothing said */
+    put_names("lo eth0");
+    sh.now = 2000;
+    saved = stderr_capture_begin();
+    ck_assert_ptr_null(c->sample(st, &sh));
+    stderr_capture_end(saved, log, sizeof log);
+    ck_assert_str_eq(log, "");
+
+    /* a read that fails: the path, for the agent's warning; every slot free */
+    tmp_root_break_fd(tmpdir, files[0]->fd);
+    ck_assert_ptr_eq(c->sample(st, &sh), files[0]->path);
+    ck_assert_int_eq(hook_present(c, st), 0);
+    c->close(st);
+    c->close(st); /* twice is safe */
+
+    /* the list from the config */
+    ck_assert_int_eq(match_split(&cfg->net_interfaces, pats), 0);
+    put_names("lo eth0 veth1 veth2");
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_int_eq(c->nseries(st), 3 + 16);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_int_ge(hook_slot_of(c, st, "lo", NULL), 0);
+    ck_assert_int_ge(hook_slot_of(c, st, "veth2", NULL), 0);
+    ck_assert_int_eq(hook_slot_of(c, st, "eth0", NULL), -1);
+    c->close(st);
+
+    /* no config at all: the default */
+    env.cfg = NULL;
+    memset(st, 0, c->size);
+    ck_assert_int_eq(c->open(st, &env, err, sizeof err), 0);
+    ck_assert_ptr_null(c->sample(st, &sh));
+    ck_assert_int_eq(hook_present(c, st), 3);
+    ck_assert_int_eq(hook_slot_of(c, st, "lo", NULL), -1);
+    c->close(st);
+    free(st);
+    free(cfg);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -861,6 +1012,8 @@ static Suite *net_suite(void)
     tcase_add_test(tc, collector_sample);
     tcase_add_test(tc, collector_sizing);
     tcase_add_test(tc, collector_open_errors);
+    tcase_add_test(tc, descriptor);
+    tcase_add_test(tc, descriptor_hooks);
     suite_add_tcase(s, tc);
     return s;
 }

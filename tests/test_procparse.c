@@ -264,11 +264,97 @@ START_TEST(next_line)
 }
 END_TEST
 
+/* pp_digits on @s: its result, the value and how many bytes it consumed. */
+static int digits_of(const char *s, uint64_t *v, size_t *consumed)
+{
+    size_t n;
+    char *b = exact(s, &n);
+    const char *p = b;
+    int r;
+    *v = 0xdeadbeef;
+    r = pp_digits(&p, b + n, v);
+    *consumed = (size_t)(p - b);
+    free(b);
+    return r;
+}
+
+START_TEST(digits_values)
+{
+    static const struct {
+        const char *s;
+        int r;
+        uint64_t v;
+        size_t used;
+    } cases[] = {
+        {"0", PP_OK, 0, 1},
+        {"42 7", PP_OK, 42, 2},
+        {"123x", PP_OK, 123, 3},
+        {"9223372036854775808", PP_OK, 9223372036854775808ULL, 19},
+        {"9999999999999999999", PP_OK, 9999999999999999999ULL, 19}, /* 19 digits: the fast path */
+        {"18446744073709551615", PP_OK, UINT64_MAX, 20},
+        {"00000000000000000000000001", PP_OK, 1, 26},             /* long but small */
+        {"18446744073709551616", PP_OVER, UINT64_MAX, 20},
+        {"99999999999999999999999 1", PP_OVER, UINT64_MAX, 23},    /* consumed whole */
+        {"184467440737095516150", PP_OVER, UINT64_MAX, 21},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v;
+        size_t used;
+        int r = digits_of(cases[i].s, &v, &used);
+        ck_assert_msg(r == cases[i].r, "'%s': %d", cases[i].s, r);
+        ck_assert_msg(v == cases[i].v, "'%s': %llu", cases[i].s, (unsigned long long)v);
+        ck_assert_msg(used == cases[i].used, "'%s': %zu used", cases[i].s, used);
+    }
+}
+END_TEST
+
+START_TEST(digits_none)
+{
+    /* no blank skipped, no sign, nothing consumed, *out untouched */
+    static const char *const bad[] = {"", " 1", "\t1", "-1", "+1", "x1", ".5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v;
+        size_t used;
+        ck_assert_int_eq(digits_of(bad[i], &v, &used), PP_NONE);
+        ck_assert_uint_eq(used, 0);
+        ck_assert_uint_eq(v, 0xdeadbeef);
+    }
+}
+END_TEST
+
+START_TEST(digits_respect_end)
+{
+    /* the end pointer cuts the run, whatever follows in memory */
+    static const char s[] = "12345678901234567890123";
+    for (size_t cut = 0; cut < sizeof s - 1; cut++) {
+        const char *p = s;
+        uint64_t v = 7, want = 0;
+        int r = pp_digits(&p, s + cut, &v);
+        ck_assert_uint_eq((size_t)(p - s), cut);
+        if (cut == 0) {
+            ck_assert_int_eq(r, PP_NONE);
+            continue;
+        }
+        for (size_t k = 0; k < cut && k < 20; k++) want = want * 10 + (uint64_t)(s[k] - '0');
+        if (cut <= 20) { /* 12345678901234567890 still fits */
+            ck_assert_int_eq(r, PP_OK);
+            ck_assert_uint_eq(v, want);
+        } else {
+            ck_assert_int_eq(r, PP_OVER);
+            ck_assert_uint_eq(v, UINT64_MAX);
+        }
+    }
+}
+END_TEST
+
 static Suite *procparse_suite(void)
 {
     Suite *s = suite_create("procparse");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, u64_basic);
+    tcase_add_test(tc, digits_values);
+    tcase_add_test(tc, digits_none);
+    tcase_add_test(tc, digits_respect_end);
     tcase_add_test(tc, u64_skips_blanks_not_newlines);
     tcase_add_test(tc, u64_max_and_overflow);
     tcase_add_test(tc, u64_rejects);

@@ -22,8 +22,9 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # The project's flags, without its optimisation and dependency files.
 FUZZ_CFLAGS = $(filter-out -O% -MMD -MP,$(ALL_CFLAGS)) -g -O1 $(FUZZ_SANITIZE)
 FUZZ_DIR = build/fuzz
-# Only the pure parsers and the encoder (procfile.c: cpu.c and mem.c call it).
-FUZZ_LIB = $(filter src/log.c src/procparse.c src/procfile.c src/cpu.c src/mem.c src/system.c src/kernel.c \
+# Only the pure parsers and the encoder (procfile.c: the collectors call it;
+# log.c: their table entries log warnings).
+FUZZ_LIB = $(filter src/log.c src/procparse.c src/slots.c src/procfile.c src/cpu.c src/mem.c src/system.c src/kernel.c \
                     src/pressure.c src/net.c src/diskio.c src/match.c \
                     src/lineproto.c,$(SRCS))
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)

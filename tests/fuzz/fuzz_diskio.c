@@ -205,7 +205,27 @@ static void check_slot_fields(const struct diskio_collector *d, int s, const str
 }
 
 static struct ref_line refs[8192];
-static struct diskio_slot before[DISKIO_MAX_SLOTS];
+/* What a slot holds, present or not (slots_held), to compare across readings. */
+struct held {
+    char name[DISKIO_NAME_MAX + 1]; /* "" never used */
+    size_t len;
+    uint32_t major, minor;
+    unsigned gen;
+};
+
+static struct held before[DISKIO_MAX_SLOTS];
+
+static void held_of(const struct diskio_collector *d, int s, struct held *h)
+{
+    uint64_t id = 0;
+    const char *name = slots_held(&d->slots, s, &id);
+    FUZZ_CHECK(name != NULL);
+    snprintf(h->name, sizeof h->name, "%s", name);
+    h->len = strlen(h->name);
+    h->major = (uint32_t)(id >> 32);
+    h->minor = (uint32_t)id;
+    h->gen = diskio_slot_gen(d, s);
+}
 
 static void check_reading(const struct diskio_collector *d, const char *buf, size_t len, int mode,
                           int64_t ts)
@@ -224,8 +244,10 @@ static void check_reading(const struct diskio_collector *d, const char *buf, siz
         p = nl + 1;
     }
     for (int s = 0; s < d->nslots; s++) {
-        const struct diskio_slot *sl = &d->slots[s];
-        int changed = strcmp(sl->name, before[s].name) != 0 || sl->major != before[s].major ||
+        struct held cur, *sl = &cur;
+        int changed;
+        held_of(d, s, &cur);
+        changed = strcmp(sl->name, before[s].name) != 0 || sl->major != before[s].major ||
                       sl->minor != before[s].minor;
         const char *name = diskio_slot_name(d, s);
         FUZZ_CHECK(changed == (diskio_slot_gen(d, s) != before[s].gen));
@@ -246,22 +268,28 @@ static void check_reading(const struct diskio_collector *d, const char *buf, siz
             check_slot_fields(d, s, &refs[hit], ts);
         }
         for (int t = s + 1; t < d->nslots; t++)
-            if (diskio_slot_name(d, t))
-                FUZZ_CHECK(!(strcmp(d->slots[t].name, name) == 0 && d->slots[t].major == sl->major &&
-                             d->slots[t].minor == sl->minor));
+            if (diskio_slot_name(d, t)) {
+                struct held other;
+                held_of(d, t, &other);
+                FUZZ_CHECK(!(strcmp(other.name, name) == 0 && other.major == sl->major &&
+                             other.minor == sl->minor));
+            }
     }
     for (int i = 0; i < nref; i++) {
         int found = 0;
         for (int s = 0; s < d->nslots && !found; s++)
-            found = diskio_slot_name(d, s) && d->slots[s].len == refs[i].name_len &&
-                    memcmp(d->slots[s].name, refs[i].name, refs[i].name_len) == 0 &&
-                    d->slots[s].major == refs[i].major && d->slots[s].minor == refs[i].minor;
+            if (diskio_slot_name(d, s)) {
+                struct held h;
+                held_of(d, s, &h);
+                found = h.len == refs[i].name_len && memcmp(h.name, refs[i].name, refs[i].name_len) == 0 &&
+                        h.major == refs[i].major && h.minor == refs[i].minor;
+            }
         missing += !found;
     }
     FUZZ_CHECK(missing <= d->skipped);
     FUZZ_CHECK(missing == 0 || d->skipped > 0);
     FUZZ_CHECK(present <= d->nslots && d->nslots == 16);
-    memcpy(before, d->slots, sizeof before[0] * (size_t)d->nslots);
+    for (int s = 0; s < d->nslots; s++) held_of(d, s, &before[s]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,10 +7,11 @@
 #include "match.h"
 
 /*
- * config: the command line (and HOST_PROC) into a struct config. The only
- * module that reads argv or the environment. Every value is validated here,
- * so nothing half-starts: a bad option is one sentence naming the option, the
- * value and what is allowed, and exit code EXIT_USAGE.
+ * config: the config file, the environment (HOST_PROC) and the command line
+ * into a struct config. The only module that reads argv or the environment.
+ * Every value is validated here, so nothing half-starts: a bad option is one
+ * sentence naming the option, the value and what is allowed (and, in the
+ * file, the file and line), and exit code EXIT_USAGE.
  */
 
 /* Exit codes (documented in the man page). */
@@ -34,7 +35,6 @@ struct config_dest {
 struct config_fieldset {
     const char *measurement; /* the table's name (collector.h) */
     struct match_list keep;
-    int from_cli;            /* given on the command line (which replaces the file's) */
 };
 
 /** Measurements --fields may name, at most one --fields each. */
@@ -48,13 +48,11 @@ struct config {
     size_t payload;         /* bytes; 0: from the path MTU */
     struct config_dest dest[CONFIG_MAX_DESTS]; /* every datagram goes to each */
     int ndest;
-    int dest_from_file;     /* dest[] came from the config file: the first --dest replaces them */
     double window;          /* seconds; 0: every tick is sent as sampled */
     struct config_fieldset fieldsets[CONFIG_MAX_FIELDSETS];
     int nfieldsets;
     struct match_list net_interfaces;  /* n == 0: every interface but lo */
     struct match_list diskio_devices;  /* n == 0: whole disks */
-    int net_interfaces_src, diskio_devices_src; /* -1 unset, 0 command line, 1 config file */
     char strings[4096];     /* pattern lists live here (split in place) */
     size_t strings_used;
     char host[256];         /* value of the host tag */
@@ -66,9 +64,7 @@ struct config {
     int percpu, totalcpu, cpu_time;
     char proc_root[200];    /* "" → /proc */
     int to_stdout, once, verbose, quiet;
-    int flush_set;          /* --flush given: do not stretch it to the interval */
-    int file_tags;          /* tags[0..file_tags) came from the config file */
-    char *file_text;        /* the config file, which file tags point into */
+    char *file_text;        /* the config file, which its tags point into */
 };
 
 /** The size of every error buffer: one sentence naming the option, the value and what is allowed. */
@@ -82,12 +78,20 @@ struct config {
 #define CONFIG_ERR -1
 
 /**
- * Fill @c from defaults, the environment (HOST_PROC), the config file
+ * Fill @c from, lowest precedence first: the defaults, the config file
  * (--config FILE, else CONFIG_DEFAULT_FILE when present; "--config ''" reads
- * none) and @argv, in that order: later sources override earlier ones, and a
- * --tag overrides a file tag with the same key. Errors in the file name the
- * file and the line. Tag strings point into @argv and c->file_text.
- * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR with one sentence in @err.
+ * none), the environment (HOST_PROC, as --proc-root) and @argv. Each source
+ * is read on its own and every value validated as it is read (errors in the
+ * file name the file and the line); then, for every setting, the highest
+ * source that set it wins. A list (--dest, --net-interfaces,
+ * --diskio-devices) is one setting, replaced whole; each tag key and each
+ * measurement's --fields is a setting of its own, so a --tag replaces the
+ * file's tag with that key and keeps the others. Within one source a scalar
+ * given twice keeps the last value; a tag key, a measurement's --fields or a
+ * second pattern list is an error. Tag strings point into @argv and
+ * c->file_text. --help and --version print and return CONFIG_EXIT.
+ * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR with one sentence in @err
+ * (at most CONFIG_ERR_MAX bytes are ever needed).
  */
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);
 

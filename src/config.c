@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,11 +133,42 @@ int config_duration(const char *s, double *out)
     return 1;
 }
 
-#define FAIL(...)                                   \
-    do {                                            \
-        snprintf(err, errlen, __VA_ARGS__);         \
-        return CONFIG_ERR;                          \
-    } while (0)
+/* ---- errors ------------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* One sentence into @err. @return CONFIG_ERR, for "return fail(err, errlen, ...)". */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return CONFIG_ERR;
+}
+
+/* ---- layers: what one source set ----------------------------------------- */
+
+/*
+ * What one source (the config file, the environment, the command line) set:
+ * the values, each validated as it was read, in a struct config of its own,
+ * and which options gave them. Pattern lists live in the real config's
+ * strings[], tag strings in argv or the real config's file_text, so a layer
+ * may be merged and dropped.
+ */
+struct layer {
+    unsigned long set; /* OPT_BIT() of every option this source gave */
+    struct config v;   /* their values; members of options not in set mean nothing */
+};
+
+#define OPT_BIT(opt) (1ul << ((opt) - OPT_INTERVAL))
+
+/* The sources, lowest precedence first (the defaults are below them all). */
+enum { SRC_FILE, SRC_ENV, SRC_ARGV, NSOURCES };
+
+#define MAX_TAGS ((int)(sizeof ((struct config *)0)->tags / sizeof ((struct config *)0)->tags[0]))
+
+/* ---- one value of one option, into a layer ----------------------------- */
 
 static int parse_duration_opt(const char *opt, const char *val, double min, double max, int zero_ok,
                               double *out, char *err, size_t errlen)
@@ -146,131 +179,181 @@ static int parse_duration_opt(const char *opt, const char *val, double min, doub
         return CONFIG_OK;
     }
     if (!config_duration(val, &v))
-        FAIL("--%s: '%s' is not a duration; use a number with a unit: us, ms, s, m or h (e.g. 10ms)", opt,
-             val);
+        return fail(err, errlen,
+                    "--%s: '%s' is not a duration; use a number with a unit: us, ms, s, m or h (e.g. 10ms)",
+                    opt, val);
     if (zero_ok && v == 0) {
         *out = 0;
         return CONFIG_OK;
     }
     if (v < min - 1e-12 || v > max)
-        FAIL("--%s: '%s' is out of range; allowed %s%g s to %g s", opt, val, zero_ok ? "0, or " : "",
-             min, max);
+        return fail(err, errlen, "--%s: '%s' is out of range; allowed %s%g s to %g s", opt, val,
+                    zero_ok ? "0, or " : "", min, max);
     *out = v;
     return CONFIG_OK;
 }
 
-/* HOST:PORT, [V6]:PORT; port 1-65535. */
-static int parse_dest(struct config *c, const char *val, int from_file, char *err, size_t errlen)
+static int parse_payload(struct config *v, const char *arg, char *err, size_t errlen)
 {
-    const char *colon, *host = val, *port;
-    size_t hlen;
+    char *end;
+    unsigned long n;
+    errno = 0;
+    n = strtoul(arg, &end, 10);
+    if (!isdigit((unsigned char)arg[0]) || *end || errno || n < UDP_MIN_PAYLOAD || n > UDP_MAX_PAYLOAD)
+        return fail(err, errlen, "--payload: '%s' is not allowed; use a byte count from %d to %d", arg,
+                    UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
+    v->payload = n;
+    return CONFIG_OK;
+}
+
+/* HOST:PORT or [V6]:PORT into @host and @hlen; the port's text in @port. */
+static int split_dest(const char *val, const char **host, size_t *hlen, const char **port, char *err,
+                      size_t errlen)
+{
+    const char *colon;
+    if (val[0] == '[') {
+        const char *close = strchr(val, ']');
+        if (!close || close[1] != ':')
+            return fail(err, errlen, "--dest: '%s' is not [IPV6]:PORT; write e.g. [::1]:8089", val);
+        *host = val + 1;
+        *hlen = (size_t)(close - *host);
+        *port = close + 2;
+        return CONFIG_OK;
+    }
+    colon = strrchr(val, ':');
+    if (!colon)
+        return fail(err, errlen, "--dest: '%s' has no port; write HOST:PORT, e.g. 127.0.0.1:8089", val);
+    if (strchr(val, ':') != colon)
+        return fail(err, errlen, "--dest: '%s' is ambiguous; write an IPv6 address in brackets, e.g. [::1]:8089",
+                    val);
+    *host = val;
+    *hlen = (size_t)(colon - val);
+    *port = colon + 1;
+    return CONFIG_OK;
+}
+
+/* One --dest, added to this source's list; port 1-65535. */
+static int parse_dest(struct config *v, const char *val, char *err, size_t errlen)
+{
+    const char *host = NULL, *port = NULL;
+    size_t hlen = 0;
     char *end;
     long p;
     struct config_dest *d;
 
-    if (val[0] == '[') {
-        const char *close = strchr(val, ']');
-        if (!close || close[1] != ':')
-            FAIL("--dest: '%s' is not [IPV6]:PORT; write e.g. [::1]:8089", val);
-        host = val + 1;
-        hlen = (size_t)(close - host);
-        port = close + 2;
-    } else {
-        colon = strrchr(val, ':');
-        if (!colon) FAIL("--dest: '%s' has no port; write HOST:PORT, e.g. 127.0.0.1:8089", val);
-        if (strchr(val, ':') != colon)
-            FAIL("--dest: '%s' is ambiguous; write an IPv6 address in brackets, e.g. [::1]:8089", val);
-        hlen = (size_t)(colon - val);
-        port = colon + 1;
-    }
-    if (hlen == 0) FAIL("--dest: '%s' has an empty host; write HOST:PORT, e.g. 127.0.0.1:8089", val);
-    if (hlen >= sizeof c->dest[0].host) FAIL("--dest: the host in '%s' is longer than 255 bytes", val);
+    if (split_dest(val, &host, &hlen, &port, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+    if (hlen == 0)
+        return fail(err, errlen, "--dest: '%s' has an empty host; write HOST:PORT, e.g. 127.0.0.1:8089", val);
+    if (hlen >= sizeof v->dest[0].host)
+        return fail(err, errlen, "--dest: the host in '%s' is longer than 255 bytes", val);
     errno = 0;
     p = strtol(port, &end, 10);
     if (!isdigit((unsigned char)port[0]) || *end || errno || p < 1 || p > 65535)
-        FAIL("--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
-    /* The default, or the file's list, gives way to the first --dest of the next source. */
-    if (c->dest_from_file != from_file) {
-        c->ndest = 0;
-        c->dest_from_file = from_file;
-    }
-    if (c->ndest == CONFIG_MAX_DESTS)
-        FAIL("--dest: '%s' is one too many; at most %d destinations are allowed", val, CONFIG_MAX_DESTS);
-    d = &c->dest[c->ndest];
+        return fail(err, errlen, "--dest: port '%s' in '%s' is not allowed; use 1 to 65535", port, val);
+    if (v->ndest == CONFIG_MAX_DESTS)
+        return fail(err, errlen, "--dest: '%s' is one too many; at most %d destinations are allowed", val,
+                    CONFIG_MAX_DESTS);
+    d = &v->dest[v->ndest];
     memcpy(d->host, host, hlen);
     d->host[hlen] = '\0';
     d->port[lp_format_int(d->port, p)] = '\0';
-    for (int i = 0; i < c->ndest; i++)
-        if (!strcmp(c->dest[i].host, d->host) && !strcmp(c->dest[i].port, d->port))
-            FAIL("--dest: '%s' is given twice; each destination gets every datagram once", val);
-    c->ndest++;
+    for (int i = 0; i < v->ndest; i++)
+        if (!strcmp(v->dest[i].host, d->host) && !strcmp(v->dest[i].port, d->port))
+            return fail(err, errlen, "--dest: '%s' is given twice; each destination gets every datagram once",
+                        val);
+    v->ndest++;
     return CONFIG_OK;
 }
 
-static int parse_tag(struct config *c, char *val, int from_file, char *err, size_t errlen)
+static int parse_host(struct config *v, const char *arg, char *err, size_t errlen)
+{
+    if (!arg[0]) return fail(err, errlen, "--host: the name is empty; give a non-empty host name");
+    if (strlen(arg) >= sizeof v->host) return fail(err, errlen, "--host: '%.40s...' is longer than 255 bytes", arg);
+    if (!lp_representable(arg, LP_KEY))
+        return fail(err, errlen,
+                    "--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry at the end "
+                    "of a tag value; remove it", arg);
+    memcpy(v->host, arg, strlen(arg) + 1);
+    return CONFIG_OK;
+}
+
+/* The KEY of "KEY=VALUE" (@eq at its '='): allowed as a tag key and value? */
+static int check_tag(const char *val, const char *eq, char *err, size_t errlen)
+{
+    size_t klen = (size_t)(eq - val);
+    if (klen == 4 && !memcmp(val, "host", 4))
+        return fail(err, errlen, "--tag: '%s' sets the host tag; use --host NAME for that", val);
+    if (klen == 4 && !memcmp(val, "time", 4))
+        return fail(err, errlen,
+                    "--tag: '%s' uses the key time, which InfluxDB rejects (it drops every such point)", val);
+    return CONFIG_OK;
+}
+
+/*
+ * One --tag KEY=VALUE, added to this source's tags. @val is split in place
+ * ("KEY\0VALUE"): it is argv's own string or a line of the file's text.
+ */
+static int parse_tag(struct config *v, char *val, char *err, size_t errlen)
 {
     char *eq = strchr(val, '=');
     if (!eq || eq == val || !eq[1])
-        FAIL("--tag: '%s' is not KEY=VALUE with a non-empty key and value", val);
+        return fail(err, errlen, "--tag: '%s' is not KEY=VALUE with a non-empty key and value", val);
+    if (check_tag(val, eq, err, errlen) != CONFIG_OK) return CONFIG_ERR;
     *eq = '\0';
-    if (strcmp(val, "host") == 0) {
-        *eq = '=';
-        FAIL("--tag: '%s' sets the host tag; use --host NAME for that", val);
-    }
-    if (strcmp(val, "time") == 0) {
-        *eq = '=';
-        FAIL("--tag: '%s' uses the key time, which InfluxDB rejects (it drops every such point)", val);
-    }
     if (!lp_representable(val, LP_KEY) || !lp_representable(eq + 1, LP_KEY)) {
         *eq = '=';
-        FAIL("--tag: '%s' has a key or value holding a newline or ending in a backslash, which "
-             "InfluxDB's line protocol cannot carry; remove it", val);
+        return fail(err, errlen,
+                    "--tag: '%s' has a key or value holding a newline or ending in a backslash, which "
+                    "InfluxDB's line protocol cannot carry; remove it", val);
     }
-    for (int i = 0; i < c->ntags; i++)
-        if (strcmp(c->tags[i].key, val) == 0) {
-            if (!from_file && i < c->file_tags) { /* the command line overrides the file */
-                /* ... once: the tag moves to the command line's part, where a
-                   second --tag with this key is a repeat like any other. */
-                struct lp_tag t = {c->tags[i].key, eq + 1};
-                c->tags[i] = c->tags[c->file_tags - 1];
-                c->tags[--c->file_tags] = t;
-                return CONFIG_OK;
-            }
+    for (int i = 0; i < v->ntags; i++)
+        if (strcmp(v->tags[i].key, val) == 0) {
             *eq = '=';
-            FAIL("--tag: '%s' repeats the key '%.*s'; each tag key may be given once", val,
-                 (int)(eq - val), val);
+            return fail(err, errlen, "--tag: '%s' repeats the key '%.*s'; each tag key may be given once", val,
+                        (int)(eq - val), val);
         }
-    if (c->ntags >= (int)(sizeof c->tags / sizeof c->tags[0])) {
+    if (v->ntags == MAX_TAGS) {
         *eq = '=';
-        FAIL("--tag: '%s' is one too many; at most %d tags are allowed", val,
-             (int)(sizeof c->tags / sizeof c->tags[0]));
+        return fail(err, errlen, "--tag: '%s' is one too many; at most %d tags are allowed", val, MAX_TAGS);
     }
-    /* The key was split in place: argv now holds "KEY\0VALUE". */
-    c->tags[c->ntags].key = val;
-    c->tags[c->ntags].value = eq + 1;
-    c->ntags++;
+    v->tags[v->ntags].key = val;
+    v->tags[v->ntags].value = eq + 1;
+    v->ntags++;
     return CONFIG_OK;
 }
 
+static int parse_precision(struct config *v, const char *arg, char *err, size_t errlen)
+{
+    static const char *const names[] = {[PREC_NS] = "ns", [PREC_US] = "us", [PREC_MS] = "ms", [PREC_S] = "s"};
+    for (int p = PREC_NS; p <= PREC_S; p++)
+        if (strcmp(arg, names[p]) == 0) {
+            v->precision = (enum precision)p;
+            return CONFIG_OK;
+        }
+    return fail(err, errlen, "--precision: '%s' is not a precision; allowed: ns, us, ms, s", arg);
+}
+
 /* --collect: measurement names of the collector table; a later --collect replaces an earlier one. */
-static int parse_collect(struct config *c, const char *val, char *err, size_t errlen)
+static int parse_collect(struct config *v, const char *val, char *err, size_t errlen)
 {
     const char *p = val;
-    c->collect = 0;
+    v->collect = 0;
     while (*p) {
         size_t n = strcspn(p, ",");
         int ci, m;
         if (!collector_measurement(p, n, &ci, &m) || ci < 0) {
             if (collector_left_out(p, n))
-                FAIL("--collect: '%.*s' in '%s' is not built into this procflux (make COLLECTORS=... left it "
-                     "out); rebuild with it or drop it", (int)n, p, val);
-            FAIL("--collect: '%.*s' in '%s' is not a collector; allowed: %s", (int)n, p, val, collector_names());
+                return fail(err, errlen,
+                            "--collect: '%.*s' in '%s' is not built into this procflux (make COLLECTORS=... "
+                            "left it out); rebuild with it or drop it", (int)n, p, val);
+            return fail(err, errlen, "--collect: '%.*s' in '%s' is not a collector; allowed: %s", (int)n, p, val,
+                        collector_names());
         }
-        c->collect |= collector_bit(ci, m);
+        v->collect |= collector_bit(ci, m);
         p += n;
         if (*p == ',') p++;
     }
-    if (!c->collect) FAIL("--collect: '%s' names no collector; allowed: %s", val, collector_names());
+    if (!v->collect) return fail(err, errlen, "--collect: '%s' names no collector; allowed: %s", val, collector_names());
     return CONFIG_OK;
 }
 
@@ -286,162 +369,218 @@ static char *keep_string(struct config *c, const char *s)
     return d;
 }
 
-/*
- * A pattern list into @l. @src (NULL: no such rule) tracks where the list
- * came from: one per source, and the command line's replaces the file's.
- */
-static int parse_patterns(struct config *c, const char *opt, const char *val, struct match_list *l,
-                          int *src, int from_file, char *err, size_t errlen)
+/* A pattern list into @l, its text kept in @c's strings. */
+static int parse_patterns(struct config *c, const char *opt, const char *val, struct match_list *l, char *err,
+                          size_t errlen)
 {
-    char *copy;
-    if (src && *src == from_file)
-        FAIL("--%s: '%s' is a second list; give all names in one, comma-separated", opt, val);
-    if (src) *src = from_file;
-    copy = keep_string(c, val);
-    if (!copy) FAIL("--%s: '%.40s...' does not fit: pattern lists total at most %zu bytes", opt, val,
-                    sizeof c->strings);
+    char *copy = keep_string(c, val);
+    if (!copy)
+        return fail(err, errlen, "--%s: '%.40s...' does not fit: pattern lists total at most %zu bytes", opt,
+                    val, sizeof c->strings);
     if (match_split(l, copy) != 0)
-        FAIL("--%s: '%s' is not a list of 1 to %d comma-separated names or patterns (no empty ones)",
-             opt, val, MATCH_MAX);
+        return fail(err, errlen,
+                    "--%s: '%s' is not a list of 1 to %d comma-separated names or patterns (no empty ones)",
+                    opt, val, MATCH_MAX);
     return CONFIG_OK;
 }
 
-/* MEASUREMENT:F1,F2,...; a later --fields for the same measurement replaces an earlier one. */
-static int parse_fields(struct config *c, const char *val, int from_file, char *err, size_t errlen)
+/* --net-interfaces or --diskio-devices: one list per source. */
+static int parse_filter(struct config *c, struct layer *l, int opt, const char *val, char *err, size_t errlen)
+{
+    const char *name = opt == OPT_NET_INTERFACES ? "net-interfaces" : "diskio-devices";
+    struct match_list *list = opt == OPT_NET_INTERFACES ? &l->v.net_interfaces : &l->v.diskio_devices;
+    if (l->set & OPT_BIT(opt))
+        return fail(err, errlen, "--%s: '%s' is a second list; give all names in one, comma-separated", name,
+                    val);
+    return parse_patterns(c, name, val, list, err, errlen);
+}
+
+/* MEASUREMENT:F1,F2,...: once per measurement in one source. */
+static int parse_fields(struct config *c, struct config *v, const char *val, char *err, size_t errlen)
 {
     const char *colon = strchr(val, ':');
     size_t mlen = colon ? (size_t)(colon - val) : 0;
     const struct measurement *m;
-    struct config_fieldset *fs = NULL;
+    struct config_fieldset *fs;
     int ci, mi;
     if (!colon || !colon[1])
-        FAIL("--fields: '%s' is not MEASUREMENT:FIELD,FIELD,...; e.g. cpu:usage_user,usage_system", val);
+        return fail(err, errlen, "--fields: '%s' is not MEASUREMENT:FIELD,FIELD,...; e.g. cpu:usage_user,usage_system",
+                    val);
     m = collector_measurement(val, mlen, &ci, &mi);
     if (!m && collector_left_out(val, mlen))
-        FAIL("--fields: measurement %.*s is not built into this procflux (make COLLECTORS=... left it "
-             "out); drop --fields %.*s:...", (int)mlen, val, (int)mlen, val);
+        return fail(err, errlen,
+                    "--fields: measurement %.*s is not built into this procflux (make COLLECTORS=... left it "
+                    "out); drop --fields %.*s:...", (int)mlen, val, (int)mlen, val);
     if (!m)
-        FAIL("--fields: '%.*s' in '%s' is not a measurement; allowed: %s, procflux", (int)mlen, val, val,
-             collector_names());
-    for (int i = 0; i < c->nfieldsets; i++)
-        if (c->fieldsets[i].measurement == m->name) fs = &c->fieldsets[i];
-    if (fs && (from_file || fs->from_cli)) /* (the command line replaces the file's) */
-        FAIL("--fields: '%s' names %s a second time; give each measurement's fields in one --fields", val,
-             m->name);
-    if (!fs) {
-        if (c->nfieldsets == CONFIG_MAX_FIELDSETS)
-            FAIL("--fields: '%s' is one too many; at most %d measurements may have --fields", val,
-                 CONFIG_MAX_FIELDSETS);
-        fs = &c->fieldsets[c->nfieldsets++];
-    }
-    if (!from_file) fs->from_cli = 1;
+        return fail(err, errlen, "--fields: '%.*s' in '%s' is not a measurement; allowed: %s, procflux", (int)mlen,
+                    val, val, collector_names());
+    for (int i = 0; i < v->nfieldsets; i++)
+        if (v->fieldsets[i].measurement == m->name)
+            return fail(err, errlen,
+                        "--fields: '%s' names %s a second time; give each measurement's fields in one --fields",
+                        val, m->name);
+    if (v->nfieldsets == CONFIG_MAX_FIELDSETS)
+        return fail(err, errlen, "--fields: '%s' is one too many; at most %d measurements may have --fields", val,
+                    CONFIG_MAX_FIELDSETS);
+    fs = &v->fieldsets[v->nfieldsets++];
     fs->measurement = m->name;
-    return parse_patterns(c, "fields", colon + 1, &fs->keep, NULL, from_file, err, errlen);
+    return parse_patterns(c, "fields", colon + 1, &fs->keep, err, errlen);
 }
 
-/*
- * Apply one option (from the command line or a config file line) to @c.
- * Tags from the config file may be overridden by --tag with the same key.
- */
-static int apply_option(struct config *c, int opt, char *arg, int from_file, char *err,
-                        size_t errlen)
+static int parse_proc_root(struct config *v, const char *arg, char *err, size_t errlen)
 {
-    char *end;
-    unsigned long v;
-
-    switch (opt) {
-    case OPT_INTERVAL:
-        if (parse_duration_opt("interval", arg, 0.001, 86400, 0, &c->interval, err, errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_FLUSH:
-        if (parse_duration_opt("flush", arg, 0.001, 3600, 0, &c->flush, err, errlen))
-            return CONFIG_ERR;
-        c->flush_set = 1;
-        break;
-    case OPT_STATS_EVERY:
-        if (parse_duration_opt("stats-every", arg, 0.001, 86400, 1, &c->stats_every, err, errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_RESOLVE_EVERY:
-        if (parse_duration_opt("resolve-every", arg, 1, 86400, 1, &c->resolve_every, err, errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_PAYLOAD:
-        errno = 0;
-        v = strtoul(arg, &end, 10);
-        if (!isdigit((unsigned char)arg[0]) || *end || errno || v < UDP_MIN_PAYLOAD || v > UDP_MAX_PAYLOAD)
-            FAIL("--payload: '%s' is not allowed; use a byte count from %d to %d", arg,
-                 UDP_MIN_PAYLOAD, UDP_MAX_PAYLOAD);
-        c->payload = v;
-        break;
-    case OPT_DEST:
-        if (parse_dest(c, arg, from_file, err, errlen)) return CONFIG_ERR;
-        break;
-    case OPT_HOST:
-        if (!arg[0]) FAIL("--host: the name is empty; give a non-empty host name");
-        if (strlen(arg) >= sizeof c->host) FAIL("--host: '%.40s...' is longer than 255 bytes", arg);
-        if (!lp_representable(arg, LP_KEY))
-            FAIL("--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry "
-                 "at the end of a tag value; remove it", arg);
-        memcpy(c->host, arg, strlen(arg) + 1);
-        break;
-    case OPT_TAG:
-        if (parse_tag(c, arg, from_file, err, errlen)) return CONFIG_ERR;
-        break;
-    case OPT_PRECISION:
-        if (strcmp(arg, "ns") == 0) c->precision = PREC_NS;
-        else if (strcmp(arg, "us") == 0) c->precision = PREC_US;
-        else if (strcmp(arg, "ms") == 0) c->precision = PREC_MS;
-        else if (strcmp(arg, "s") == 0) c->precision = PREC_S;
-        else FAIL("--precision: '%s' is not a precision; allowed: ns, us, ms, s", arg);
-        break;
-    case OPT_COLLECT:
-        if (parse_collect(c, arg, err, errlen)) return CONFIG_ERR;
-        break;
-    case OPT_WINDOW:
-        if (parse_duration_opt("window", arg, 0.002, 86400, 1, &c->window, err, errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_FIELDS:
-        if (parse_fields(c, arg, from_file, err, errlen)) return CONFIG_ERR;
-        break;
-    case OPT_NET_INTERFACES:
-        if (parse_patterns(c, "net-interfaces", arg, &c->net_interfaces, &c->net_interfaces_src, from_file, err,
-                           errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_DISKIO_DEVICES:
-        if (parse_patterns(c, "diskio-devices", arg, &c->diskio_devices, &c->diskio_devices_src, from_file, err,
-                           errlen))
-            return CONFIG_ERR;
-        break;
-    case OPT_NO_PERCPU: c->percpu = 0; break;
-    case OPT_NO_TOTALCPU: c->totalcpu = 0; break;
-    case OPT_CPU_TIME: c->cpu_time = 1; break;
-    case OPT_PROC_ROOT:
-        if (!arg[0]) FAIL("--proc-root: the directory is empty; give a directory such as /host/proc");
-        if (strlen(arg) >= sizeof c->proc_root)
-            FAIL("--proc-root: '%.40s...' is longer than %zu bytes", arg, sizeof c->proc_root - 1);
-        memcpy(c->proc_root, arg, strlen(arg) + 1);
-        break;
-    case OPT_STDOUT: c->to_stdout = 1; break;
-    case OPT_ONCE: c->once = 1; break;
-    case OPT_VERBOSE: c->verbose = 1; break;
-    case OPT_QUIET: c->quiet = 1; break;
-    case OPT_CONFIG: break; /* handled before everything else */
-    default: FAIL("internal: unknown option %d", opt);
-    }
-    (void)from_file;
+    if (!arg[0]) return fail(err, errlen, "--proc-root: the directory is empty; give a directory such as /host/proc");
+    if (strlen(arg) >= sizeof v->proc_root)
+        return fail(err, errlen, "--proc-root: '%.40s...' is longer than %zu bytes", arg, sizeof v->proc_root - 1);
+    memcpy(v->proc_root, arg, strlen(arg) + 1);
     return CONFIG_OK;
 }
 
-/* Flag options take no value on the command line; in a file, an optional boolean. */
-static int is_flag(int opt)
+/* A value option (not a flag) of one source into @l; @c keeps pattern lists. */
+static int set_option(struct config *c, struct layer *l, int opt, char *arg, char *err, size_t errlen)
+{
+    struct config *v = &l->v;
+    int rc;
+    switch (opt) {
+    case OPT_INTERVAL: rc = parse_duration_opt("interval", arg, 0.001, 86400, 0, &v->interval, err, errlen); break;
+    case OPT_FLUSH: rc = parse_duration_opt("flush", arg, 0.001, 3600, 0, &v->flush, err, errlen); break;
+    case OPT_STATS_EVERY:
+        rc = parse_duration_opt("stats-every", arg, 0.001, 86400, 1, &v->stats_every, err, errlen);
+        break;
+    case OPT_RESOLVE_EVERY:
+        rc = parse_duration_opt("resolve-every", arg, 1, 86400, 1, &v->resolve_every, err, errlen);
+        break;
+    case OPT_WINDOW: rc = parse_duration_opt("window", arg, 0.002, 86400, 1, &v->window, err, errlen); break;
+    case OPT_PAYLOAD: rc = parse_payload(v, arg, err, errlen); break;
+    case OPT_DEST: rc = parse_dest(v, arg, err, errlen); break;
+    case OPT_HOST: rc = parse_host(v, arg, err, errlen); break;
+    case OPT_TAG: rc = parse_tag(v, arg, err, errlen); break;
+    case OPT_PRECISION: rc = parse_precision(v, arg, err, errlen); break;
+    case OPT_COLLECT: rc = parse_collect(v, arg, err, errlen); break;
+    case OPT_FIELDS: rc = parse_fields(c, v, arg, err, errlen); break;
+    case OPT_NET_INTERFACES:
+    case OPT_DISKIO_DEVICES: rc = parse_filter(c, l, opt, arg, err, errlen); break;
+    case OPT_PROC_ROOT: rc = parse_proc_root(v, arg, err, errlen); break;
+    default: return fail(err, errlen, "internal: option %d takes no value", opt);
+    }
+    if (rc != CONFIG_OK) return CONFIG_ERR;
+    l->set |= OPT_BIT(opt);
+    return CONFIG_OK;
+}
+
+/* A flag of one source into @l: on, or (only a file can say so) off. */
+static int set_flag(struct layer *l, int opt, int on, char *err, size_t errlen)
+{
+    struct config *v = &l->v;
+    switch (opt) {
+    case OPT_NO_PERCPU: v->percpu = !on; break;
+    case OPT_NO_TOTALCPU: v->totalcpu = !on; break;
+    case OPT_CPU_TIME: v->cpu_time = on; break;
+    case OPT_STDOUT: v->to_stdout = on; break;
+    case OPT_ONCE: v->once = on; break;
+    case OPT_VERBOSE: v->verbose = on; break;
+    case OPT_QUIET: v->quiet = on; break;
+    default: return fail(err, errlen, "internal: option %d is not a flag", opt);
+    }
+    l->set |= OPT_BIT(opt);
+    return CONFIG_OK;
+}
+
+/* ---- the sources ---------------------------------------------------------- */
+
+static const struct option *find_option(const char *name, size_t len)
 {
     for (const struct option *o = options; o->name; o++)
-        if (o->val == opt) return o->has_arg == no_argument;
-    return 0;
+        if (strlen(o->name) == len && !memcmp(o->name, name, len)) return o;
+    return NULL;
+}
+
+/*
+ * The option at argv[*i]: --name, --name=value or --name value (names in
+ * full, no abbreviations). Moves *i past what it used, even on an error.
+ * @return CONFIG_OK with *o and *val (NULL for a flag), or CONFIG_ERR.
+ */
+static int next_option(int argc, char **argv, int *i, const struct option **o, char **val, char *err,
+                       size_t errlen)
+{
+    char *a = argv[(*i)++], *eq;
+    size_t nl;
+    *val = NULL;
+    if (a[0] != '-' || a[1] != '-' || !a[2]) {
+        if (a[0] == '-' && a[1] && a[1] != '-')
+            return fail(err, errlen, "'%s' is not an option; procflux has long options only (see --help)", a);
+        return fail(err, errlen, "'%s' is not an option; procflux takes no arguments (see --help)", a);
+    }
+    eq = strchr(a + 2, '=');
+    nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+    *o = find_option(a + 2, nl);
+    if (!*o) return fail(err, errlen, "'%.*s' is not an option; see procflux --help", (int)(nl + 2), a);
+    if ((*o)->has_arg == no_argument) {
+        if (eq) return fail(err, errlen, "--%s takes no value, but was given '%s'", (*o)->name, eq + 1);
+        return CONFIG_OK;
+    }
+    if (eq) *val = eq + 1;
+    else if (*i < argc) *val = argv[(*i)++];
+    else return fail(err, errlen, "--%s: a value is required; see procflux --help", (*o)->name);
+    return CONFIG_OK;
+}
+
+/*
+ * Before anything else: --help and --version (printed: CONFIG_EXIT) and
+ * --config, the file to read (NULL or "": none). What is not well-formed is
+ * skipped here and reported by read_argv.
+ */
+static int prescan(int argc, char **argv, const char **file)
+{
+    char ignored[CONFIG_ERR_MAX];
+    int explicit_file = 0;
+    *file = NULL;
+    for (int i = 1; i < argc;) {
+        const struct option *o;
+        char *val;
+        if (next_option(argc, argv, &i, &o, &val, ignored, sizeof ignored) != CONFIG_OK) continue;
+        if (o->val == OPT_HELP) {
+            config_usage(stdout);
+            return CONFIG_EXIT;
+        }
+        if (o->val == OPT_VERSION) {
+            printf("procflux %s\n", PROCFLUX_VERSION);
+            return CONFIG_EXIT;
+        }
+        if (o->val == OPT_CONFIG) {
+            *file = val;
+            explicit_file = 1;
+        }
+    }
+    if (!explicit_file && access(CONFIG_DEFAULT_FILE, F_OK) == 0) *file = CONFIG_DEFAULT_FILE;
+    return CONFIG_OK;
+}
+
+/* The command line into @l. */
+static int read_argv(struct config *c, struct layer *l, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc;) {
+        const struct option *o;
+        char *val;
+        int rc = next_option(argc, argv, &i, &o, &val, err, errlen);
+        if (rc == CONFIG_OK && o->val == OPT_CONFIG) continue; /* read by prescan */
+        if (rc == CONFIG_OK)
+            rc = val ? set_option(c, l, o->val, val, err, errlen) : set_flag(l, o->val, 1, err, errlen);
+        if (rc != CONFIG_OK) return CONFIG_ERR;
+    }
+    return CONFIG_OK;
+}
+
+/* The environment into @l: HOST_PROC (empty: unset) is --proc-root. */
+static int read_env(struct layer *l, char *err, size_t errlen)
+{
+    const char *env = getenv("HOST_PROC");
+    if (!env || !env[0]) return CONFIG_OK;
+    if (strlen(env) >= sizeof l->v.proc_root)
+        return fail(err, errlen, "HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof l->v.proc_root - 1);
+    memcpy(l->v.proc_root, env, strlen(env) + 1);
+    l->set |= OPT_BIT(OPT_PROC_ROOT);
+    return CONFIG_OK;
 }
 
 static int file_bool(const char *v, int *out)
@@ -461,91 +600,161 @@ static char *trim(char *s)
     return s;
 }
 
-/*
- * A config file: one "key = value" per line, keys are the long option names
- * (without "--"), '#' starts a comment line, repeatable keys (tag) may repeat,
- * flags take an optional true/false. The file is read whole into c->file_text,
- * which tag strings point into.
- */
-static int apply_file(struct config *c, const char *path, char *err, size_t errlen)
+/* The file at @path, whole, into c->file_text (which file tags point into). */
+static int load_file(struct config *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     long size;
-    char *line, *next;
-    int lineno = 0;
+    int rc = CONFIG_OK;
 
-    if (!f) FAIL("--config: cannot open '%s': %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (1 << 20) ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        FAIL("--config: '%s' is not a regular file of at most 1 MiB", path);
-    }
-    c->file_text = malloc((size_t)size + 1);
-    if (!c->file_text) {
-        fclose(f);
-        FAIL("--config: out of memory reading '%s'", path);
-    }
-    if (fread(c->file_text, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        FAIL("--config: cannot read '%s'", path);
-    }
+    if (!f) return fail(err, errlen, "--config: cannot open '%s': %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (1 << 20) || fseek(f, 0, SEEK_SET) != 0)
+        rc = fail(err, errlen, "--config: '%s' is not a regular file of at most 1 MiB", path);
+    else if (!(c->file_text = malloc((size_t)size + 1)))
+        rc = fail(err, errlen, "--config: out of memory reading '%s'", path);
+    else if (fread(c->file_text, 1, (size_t)size, f) != (size_t)size)
+        rc = fail(err, errlen, "--config: cannot read '%s'", path);
+    else
+        c->file_text[size] = '\0';
     fclose(f);
-    c->file_text[size] = '\0';
+    return rc;
+}
 
-    for (line = c->file_text; line; line = next) {
-        char *eq, *key, *val, sub[768];
-        const struct option *o;
-        int on;
+/*
+ * One line of the file (NUL-terminated, modified in place) into @l. Errors
+ * name FILE:LINE.
+ */
+static int read_line(struct config *c, struct layer *l, const char *path, int lineno, char *line, char *err,
+                     size_t errlen)
+{
+    char *key = trim(line), *eq, *val = "", sub[CONFIG_ERR_MAX];
+    const struct option *o;
+    int on, rc;
 
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        key = trim(line);
-        if (!*key || *key == '#') continue;
-        eq = strchr(key, '=');
-        val = "";
-        if (eq) {
-            *eq = '\0';
-            val = trim(eq + 1);
-            key = trim(key);
-        }
-        for (o = options; o->name; o++)
-            if (!strcmp(o->name, key)) break;
-        if (!o->name || o->val == OPT_HELP || o->val == OPT_VERSION || o->val == OPT_CONFIG)
-            FAIL("%s:%d: '%s' is not a setting; use the long option names of procflux --help", path,
-                 lineno, key);
-        if (is_flag(o->val)) {
-            if (!file_bool(val, &on))
-                FAIL("%s:%d: %s = '%s': allowed values are true or false", path, lineno, key, val);
-            if (on && apply_option(c, o->val, NULL, 1, sub, sizeof sub) != CONFIG_OK)
-                FAIL("%s:%d: %s", path, lineno, sub);
-            if (!on) { /* a later "false" undoes an earlier "true" */
-                switch (o->val) {
-                case OPT_NO_PERCPU: c->percpu = 1; break;
-                case OPT_NO_TOTALCPU: c->totalcpu = 1; break;
-                case OPT_CPU_TIME: c->cpu_time = 0; break;
-                case OPT_STDOUT: c->to_stdout = 0; break;
-                case OPT_ONCE: c->once = 0; break;
-                case OPT_VERBOSE: c->verbose = 0; break;
-                case OPT_QUIET: c->quiet = 0; break;
-                default: break;
-                }
-            }
-            continue;
-        }
-        if (!eq || !*val) FAIL("%s:%d: %s needs a value: %s = VALUE", path, lineno, key, key);
-        if (apply_option(c, o->val, val, 1, sub, sizeof sub) != CONFIG_OK)
-            FAIL("%s:%d: %s", path, lineno, sub);
+    if (!*key || *key == '#') return CONFIG_OK;
+    eq = strchr(key, '=');
+    if (eq) {
+        *eq = '\0';
+        val = trim(eq + 1);
+        key = trim(key);
     }
-    c->file_tags = c->ntags;
+    o = find_option(key, strlen(key));
+    if (!o || o->val == OPT_HELP || o->val == OPT_VERSION || o->val == OPT_CONFIG)
+        return fail(err, errlen, "%s:%d: '%s' is not a setting; use the long option names of procflux --help",
+                    path, lineno, key);
+    if (o->has_arg == no_argument) {
+        if (!file_bool(val, &on))
+            return fail(err, errlen, "%s:%d: %s = '%s': allowed values are true or false", path, lineno, key,
+                        val);
+        rc = set_flag(l, o->val, on, sub, sizeof sub);
+    } else {
+        if (!eq || !*val) return fail(err, errlen, "%s:%d: %s needs a value: %s = VALUE", path, lineno, key, key);
+        rc = set_option(c, l, o->val, val, sub, sizeof sub);
+    }
+    if (rc != CONFIG_OK) return fail(err, errlen, "%s:%d: %s", path, lineno, sub);
     return CONFIG_OK;
 }
+
+/*
+ * A config file into @l: one "key = value" per line, keys are the long
+ * option names (without "--"), '#' starts a comment line, repeatable keys
+ * (tag, dest, fields) may repeat, flags take an optional true/false, any
+ * other key given twice keeps the last value.
+ */
+static int read_file(struct config *c, struct layer *l, const char *path, char *err, size_t errlen)
+{
+    char *line, *next;
+    int lineno = 0;
+    if (load_file(c, path, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+    for (line = c->file_text; line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (read_line(c, l, path, ++lineno, line, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+    }
+    return CONFIG_OK;
+}
+
+/* ---- the merge: for every setting, the highest source that set it wins ---- */
+
+/* Each option that is one setting, and the members of struct config it sets. */
+#define MEMBER(opt, m) {opt, offsetof(struct config, m), sizeof ((struct config *)0)->m}
+static const struct member {
+    int opt;
+    size_t off, size;
+} members[] = {
+    MEMBER(OPT_INTERVAL, interval), MEMBER(OPT_FLUSH, flush), MEMBER(OPT_STATS_EVERY, stats_every),
+    MEMBER(OPT_RESOLVE_EVERY, resolve_every), MEMBER(OPT_PAYLOAD, payload), MEMBER(OPT_WINDOW, window),
+    MEMBER(OPT_DEST, dest), MEMBER(OPT_DEST, ndest), /* the list, whole */
+    MEMBER(OPT_NET_INTERFACES, net_interfaces), MEMBER(OPT_DISKIO_DEVICES, diskio_devices),
+    MEMBER(OPT_HOST, host), MEMBER(OPT_PRECISION, precision), MEMBER(OPT_COLLECT, collect),
+    MEMBER(OPT_PROC_ROOT, proc_root), MEMBER(OPT_NO_PERCPU, percpu), MEMBER(OPT_NO_TOTALCPU, totalcpu),
+    MEMBER(OPT_CPU_TIME, cpu_time), MEMBER(OPT_STDOUT, to_stdout), MEMBER(OPT_ONCE, once),
+    MEMBER(OPT_VERBOSE, verbose), MEMBER(OPT_QUIET, quiet),
+};
+#undef MEMBER
+
+/* A tag key is a setting of its own: the layer's value replaces a lower one in place, or is added. */
+static int merge_tags(struct config *c, const struct config *v, char *err, size_t errlen)
+{
+    for (int i = 0; i < v->ntags; i++) {
+        int k = 0;
+        while (k < c->ntags && strcmp(c->tags[k].key, v->tags[i].key) != 0) k++;
+        if (k == MAX_TAGS)
+            return fail(err, errlen, "--tag: '%s=%s' is one too many; at most %d tags are allowed",
+                        v->tags[i].key, v->tags[i].value, MAX_TAGS);
+        c->tags[k] = v->tags[i];
+        if (k == c->ntags) c->ntags++;
+    }
+    return CONFIG_OK;
+}
+
+/* So is each measurement's --fields. */
+static int merge_fieldsets(struct config *c, const struct config *v, char *err, size_t errlen)
+{
+    for (int i = 0; i < v->nfieldsets; i++) {
+        int k = 0;
+        while (k < c->nfieldsets && c->fieldsets[k].measurement != v->fieldsets[i].measurement) k++;
+        if (k == CONFIG_MAX_FIELDSETS)
+            return fail(err, errlen, "--fields: %s is one too many; at most %d measurements may have --fields",
+                        v->fieldsets[i].measurement, CONFIG_MAX_FIELDSETS);
+        c->fieldsets[k] = v->fieldsets[i];
+        if (k == c->nfieldsets) c->nfieldsets++;
+    }
+    return CONFIG_OK;
+}
+
+/* @l over @c: every setting @l set replaces @c's, lists whole. */
+static int merge_layer(struct config *c, const struct layer *l, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+        if (l->set & OPT_BIT(members[i].opt))
+            memcpy((char *)c + members[i].off, (const char *)&l->v + members[i].off, members[i].size);
+    if (merge_tags(c, &l->v, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+    return merge_fieldsets(c, &l->v, err, errlen);
+}
+
+/* ---- defaults, cross-option checks, derived values ---------------------- */
 
 /* The collect bit of measurement @name; 0 when this build has no such collector. */
 static unsigned config_bit(const char *name)
 {
     int ci, m;
     return collector_measurement(name, strlen(name), &ci, &m) && ci >= 0 ? collector_bit(ci, m) : 0;
+}
+
+static void set_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->interval = 1;
+    c->flush = 1;
+    c->stats_every = 10;
+    c->resolve_every = 30;
+    memcpy(c->dest[0].host, "127.0.0.1", sizeof "127.0.0.1");
+    memcpy(c->dest[0].port, "8089", sizeof "8089");
+    c->ndest = 1;
+    c->precision = PREC_NS;
+    for (const char *const *d = config_default_collect; *d; d++) c->collect |= config_bit(*d);
+    c->percpu = c->totalcpu = 1;
 }
 
 /* The measurement sent under @c whose series set tag @key itself, or NULL. */
@@ -573,138 +782,100 @@ static int check_fieldset(const struct config *c, const struct config_fieldset *
     const struct measurement *m = collector_measurement(fs->measurement, strlen(fs->measurement), &ci, &mi);
     const char *const *names = m->fields_for ? m->fields_for(c) : m->fields;
     if (ci >= 0 && !(c->collect & collector_bit(ci, mi)))
-        FAIL("--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
-             m->name, m->name, m->name);
+        return fail(err, errlen, "--fields: measurement %s is not collected; add %s to --collect or drop --fields %s:...",
+                    m->name, m->name, m->name);
     if (ci < 0 && c->stats_every == 0)
-        FAIL("--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
+        return fail(err, errlen, "--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
     for (int p = 0; p < fs->keep.n; p++) {
         if (match_names(fs->keep.pat[p], names, m->windowed, c->window > 0)) continue;
-        FAIL("--fields: '%s' matches no field of %s%s; its fields are listed in procflux(1)", fs->keep.pat[p],
-             m->name, c->window == 0 && match_names(fs->keep.pat[p], names, m->windowed, 1)
-                          ? " without --window (which adds the _min, _max and _mean ones)" : "");
+        return fail(err, errlen, "--fields: '%s' matches no field of %s%s; its fields are listed in procflux(1)",
+                    fs->keep.pat[p], m->name,
+                    c->window == 0 && match_names(fs->keep.pat[p], names, m->windowed, 1)
+                        ? " without --window (which adds the _min, _max and _mean ones)" : "");
     }
     return CONFIG_OK;
 }
 
-int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
+/* The timing options together: precision, interval, window, once. */
+static int check_timing(const struct config *c, char *err, size_t errlen)
 {
-    const char *env, *file = NULL;
-    int explicit_file = 0;
-
-    memset(c, 0, sizeof *c);
-    c->interval = 1;
-    c->flush = 1;
-    c->stats_every = 10;
-    c->resolve_every = 30;
-    memcpy(c->dest[0].host, "127.0.0.1", sizeof "127.0.0.1");
-    memcpy(c->dest[0].port, "8089", sizeof "8089");
-    c->ndest = 1;
-    c->dest_from_file = -1; /* the default: any --dest replaces it */
-    c->net_interfaces_src = c->diskio_devices_src = -1;
-    c->precision = PREC_NS;
-    {
-        int ci, m;
-        c->collect = 0;
-        for (const char *const *d = config_default_collect; *d; d++)
-            if (collector_measurement(*d, strlen(*d), &ci, &m)) c->collect |= collector_bit(ci, m);
-    }
-    c->percpu = c->totalcpu = 1;
-    env = getenv("HOST_PROC");
-    if (env && env[0]) {
-        if (strlen(env) >= sizeof c->proc_root)
-            FAIL("HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof c->proc_root - 1);
-        memcpy(c->proc_root, env, strlen(env) + 1);
-    }
-
-    /* Pass 0 finds --config (and --help, --version); the file is applied
-       next; pass 1 applies the command line, which thus overrides the file. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 1; i < argc; i++) {
-            const char *a = argv[i], *eq, *val = NULL;
-            const struct option *o;
-            size_t nl;
-            if (a[0] != '-' || a[1] != '-' || !a[2]) {
-                if (pass == 0) continue;
-                if (a[0] == '-' && a[1] && a[1] != '-')
-                    FAIL("'%s' is not an option; procflux has long options only (see --help)", a);
-                FAIL("'%s' is not an option; procflux takes no arguments (see --help)", a);
-            }
-            /* --name, --name=value or --name value; names in full, no abbreviations */
-            eq = strchr(a + 2, '=');
-            nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-            for (o = options; o->name; o++)
-                if (strlen(o->name) == nl && !memcmp(o->name, a + 2, nl)) break;
-            if (!o->name) {
-                if (pass == 0) continue;
-                FAIL("'%.*s' is not an option; see procflux --help", (int)(nl + 2), a);
-            }
-            if (o->has_arg == required_argument) {
-                if (eq) val = eq + 1;
-                else if (i + 1 < argc) val = argv[++i];
-                else if (pass == 1) FAIL("--%s: a value is required; see procflux --help", o->name);
-                else continue;
-            } else if (eq) {
-                if (pass == 1) FAIL("--%s takes no value, but was given '%s'", o->name, eq + 1);
-                continue;
-            }
-            if (o->val == OPT_HELP) {
-                config_usage(stdout);
-                return CONFIG_EXIT;
-            }
-            if (o->val == OPT_VERSION) {
-                printf("procflux %s\n", PROCFLUX_VERSION);
-                return CONFIG_EXIT;
-            }
-            if (pass == 0) {
-                if (o->val == OPT_CONFIG) {
-                    file = val;
-                    explicit_file = 1;
-                }
-                continue;
-            }
-            /* apply_option may split a --tag value in place: it is argv's own string. */
-            if (apply_option(c, o->val, (char *)val, 0, err, errlen) != CONFIG_OK) return CONFIG_ERR;
-        }
-        if (pass == 0) {
-            if (!explicit_file && access(CONFIG_DEFAULT_FILE, F_OK) == 0) file = CONFIG_DEFAULT_FILE;
-            if (file && *file && apply_file(c, file, err, errlen) != CONFIG_OK) return CONFIG_ERR;
-        }
-    }
+    double ticks;
     /* (with --window, points are a window apart: whole seconds are enough) */
-    if (c->precision == PREC_S && c->interval < 1 &&
-        !(c->window >= 1 && c->window == (double)(int64_t)c->window))
-        FAIL("--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
-             "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
+    if (c->precision == PREC_S && c->interval < 1 && !(c->window >= 1 && c->window == (double)(int64_t)c->window))
+        return fail(err, errlen,
+                    "--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
+                    "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
+    if (c->window == 0) return CONFIG_OK;
+    if (c->once)
+        return fail(err, errlen, "--window %gs with --once: a window needs a running agent; drop one of them",
+                    c->window);
+    ticks = c->window / c->interval;
+    if (ticks < 2 - 1e-9 || ticks - (double)(int64_t)(ticks + 0.5) > 1e-6 * ticks ||
+        (double)(int64_t)(ticks + 0.5) - ticks > 1e-6 * ticks)
+        return fail(err, errlen,
+                    "--window: %g s is not a whole multiple (2 or more) of the %g s interval; e.g. "
+                    "--interval 1ms --window 1s", c->window, c->interval);
+    return CONFIG_OK;
+}
+
+/* What is collected against what is asked of it: cpu series, tags, filters, --fields. */
+static int check_collected(const struct config *c, char *err, size_t errlen)
+{
     if (c->percpu == 0 && c->totalcpu == 0 && c->collect == config_bit("cpu"))
-        FAIL("--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
-    if (c->window > 0) {
-        double ticks = c->window / c->interval;
-        if (c->once) FAIL("--window %gs with --once: a window needs a running agent; drop one of them", c->window);
-        if (ticks < 2 - 1e-9 || ticks - (double)(int64_t)(ticks + 0.5) > 1e-6 * ticks ||
-            (double)(int64_t)(ticks + 0.5) - ticks > 1e-6 * ticks)
-            FAIL("--window: %g s is not a whole multiple (2 or more) of the %g s interval; e.g. "
-                 "--interval 1ms --window 1s", c->window, c->interval);
-    }
+        return fail(err, errlen, "--no-percpu with --no-totalcpu leaves nothing to collect; drop one of them");
     /* Tag keys a measurement sends sets itself: InfluxDB drops a line with a
        key twice ("duplicate tags"), and its whole datagram. */
     for (int i = 0; i < c->ntags; i++) {
         const struct measurement *m = config_tag_owner(c, c->tags[i].key);
         if (m)
-            FAIL("--tag: '%s=%s' uses the key %s, which the %s measurement sets itself; use another key",
-                 c->tags[i].key, c->tags[i].value, c->tags[i].key, m->name);
+            return fail(err, errlen,
+                        "--tag: '%s=%s' uses the key %s, which the %s measurement sets itself; use another key",
+                        c->tags[i].key, c->tags[i].value, c->tags[i].key, m->name);
     }
     if (c->net_interfaces.n && !(c->collect & config_bit("net")))
-        FAIL("--net-interfaces: the net collector is off; add net to --collect");
+        return fail(err, errlen, "--net-interfaces: the net collector is off; add net to --collect");
     if (c->diskio_devices.n && !(c->collect & config_bit("diskio")))
-        FAIL("--diskio-devices: the diskio collector is off; add diskio to --collect");
+        return fail(err, errlen, "--diskio-devices: the diskio collector is off; add diskio to --collect");
     for (int i = 0; i < c->nfieldsets; i++)
         if (check_fieldset(c, &c->fieldsets[i], err, errlen) != CONFIG_OK) return CONFIG_ERR;
-    if (!c->flush_set && c->interval > c->flush) c->flush = c->interval;
-    if (!c->host[0]) {
-        if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
-            memcpy(c->host, "localhost", sizeof "localhost");
-        if (!lp_representable(c->host, LP_KEY))
-            FAIL("the host name '%s' cannot be written as a tag value; set one with --host NAME", c->host);
-    }
     return CONFIG_OK;
+}
+
+/* Values that follow from others: flush stretches to the interval unless given; host from gethostname. */
+static int derive(struct config *c, int flush_given, char *err, size_t errlen)
+{
+    if (!flush_given && c->interval > c->flush) c->flush = c->interval;
+    if (c->host[0]) return CONFIG_OK;
+    if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
+        memcpy(c->host, "localhost", sizeof "localhost");
+    if (!lp_representable(c->host, LP_KEY))
+        return fail(err, errlen, "the host name '%s' cannot be written as a tag value; set one with --host NAME",
+                    c->host);
+    return CONFIG_OK;
+}
+
+/* ---- config_parse: the phases in order ----------------------------------- */
+
+int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    struct layer layers[NSOURCES]; /* ~40 KB, once at start-up */
+    const char *file;
+    unsigned long given = 0;
+    int rc;
+
+    set_defaults(c);
+    rc = prescan(argc, argv, &file);
+    if (rc != CONFIG_OK) return rc;
+    memset(layers, 0, sizeof layers);
+    if (file && *file) rc = read_file(c, &layers[SRC_FILE], file, err, errlen);
+    if (rc == CONFIG_OK) rc = read_env(&layers[SRC_ENV], err, errlen);
+    if (rc == CONFIG_OK) rc = read_argv(c, &layers[SRC_ARGV], argc, argv, err, errlen);
+    for (int s = 0; s < NSOURCES && rc == CONFIG_OK; s++) {
+        rc = merge_layer(c, &layers[s], err, errlen);
+        given |= layers[s].set;
+    }
+    if (rc == CONFIG_OK) rc = check_timing(c, err, errlen);
+    if (rc == CONFIG_OK) rc = check_collected(c, err, errlen);
+    if (rc == CONFIG_OK) rc = derive(c, (given & OPT_BIT(OPT_FLUSH)) != 0, err, errlen);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * Unit tests of config: the command line and HOST_PROC into a struct config.
+ * Unit tests of config: the config file, HOST_PROC and the command line into
+ * a struct config.
  *
  * config_parse splits --tag values in place and keeps pointers into argv, so
  * every call gets fresh writable copies, kept until the test ends (getopt also
@@ -76,7 +77,7 @@ static char **make_argv(int *argc, va_list ap)
     return argv;
 }
 
-static char err[1024];
+static char err[CONFIG_ERR_MAX];
 
 static int parse(struct config *c, ...)
 {
@@ -663,6 +664,145 @@ START_TEST(config_file_errors_name_file_and_line)
 }
 END_TEST
 
+/* ---- precedence: defaults < file < environment (HOST_PROC) < command line */
+
+START_TEST(precedence_scalar)
+{
+    struct config c;
+    const char *path = write_conf("interval = 2s\ncpu-time\n");
+    ck_assert_int_eq(parse(&c, "--config", "", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 1, 1e-12); /* the default */
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 2, 1e-12); /* the file over the default */
+    ck_assert_double_eq_tol(c.flush, 2, 1e-12);    /* (flush follows it, not given anywhere) */
+    ck_assert_int_eq(c.cpu_time, 1);
+    config_free(&c);
+    ck_assert_int_eq(parse(&c, "--interval", "3s", "--config", path, NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 3, 1e-12); /* the command line over the file, wherever --config is */
+    ck_assert_int_eq(c.cpu_time, 1);               /* what the command line did not set stays the file's */
+    config_free(&c);
+    /* the last of one source wins */
+    ck_assert_int_eq(parse(&c, "--config", path, "--interval", "3s", "--interval", "4s", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.interval, 4, 1e-12);
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(precedence_dest_list)
+{
+    struct config c;
+    const char *path = write_conf("dest = a:1\ndest = b:2\n");
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 2); /* the file's list replaces the default */
+    ck_assert_str_eq(c.dest[0].host, "a");
+    ck_assert_str_eq(c.dest[1].host, "b");
+    config_free(&c);
+    /* the command line's list replaces the file's whole, so a:1 again is no repeat */
+    ck_assert_int_eq(parse(&c, "--config", path, "--dest", "c:3", "--dest", "a:1", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ndest, 2);
+    ck_assert_str_eq(c.dest[0].host, "c");
+    ck_assert_str_eq(c.dest[1].host, "a");
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(precedence_tags)
+{
+    struct config c;
+    int max = (int)(sizeof c.tags / sizeof c.tags[0]);
+    const char *path = write_conf("tag = a=file\ntag = b=file\n");
+    ck_assert_int_eq(parse(&c, "--config", path, "--tag", "b=cli", "--tag", "c=cli", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.ntags, 3); /* per key: the file's a, the command line's b and c */
+    ck_assert_str_eq(c.tags[0].key, "a");
+    ck_assert_str_eq(c.tags[0].value, "file");
+    ck_assert_str_eq(c.tags[1].key, "b");
+    ck_assert_str_eq(c.tags[1].value, "cli");
+    ck_assert_str_eq(c.tags[2].key, "c");
+    ck_assert_str_eq(c.tags[2].value, "cli");
+    config_free(&c);
+    unlink(path);
+    {
+        /* the limit is on the merged tags: a file full of tags takes overrides, not one more */
+        char text[4096] = "";
+        for (int i = 0; i < max; i++)
+            snprintf(text + strlen(text), sizeof text - strlen(text), "tag = k%d=v%d\n", i, i);
+        path = write_conf(text);
+        ck_assert_msg(parse(&c, "--config", path, "--tag", "k0=new", NULL) == CONFIG_OK, "%s", err);
+        ck_assert_int_eq(c.ntags, max);
+        for (int i = 0; i < c.ntags; i++)
+            if (!strcmp(c.tags[i].key, "k0")) ck_assert_str_eq(c.tags[i].value, "new");
+        config_free(&c);
+        ck_assert_int_eq(parse(&c, "--config", path, "--tag", "extra=1", NULL), CONFIG_ERR);
+        ck_assert_msg(strstr(err, "'extra=1' is one too many") != NULL, "%s", err);
+        config_free(&c);
+        unlink(path);
+    }
+}
+END_TEST
+
+START_TEST(precedence_fields)
+{
+    struct config c;
+    const char *path = write_conf("fields = cpu:usage_idle\nfields = mem:used\n");
+    ck_assert_int_eq(parse(&c, "--config", path, "--fields", "cpu:usage_user,usage_system", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.nfieldsets, 2); /* per measurement: the command line's cpu, the file's mem */
+    ck_assert_str_eq(c.fieldsets[0].measurement, "cpu");
+    ck_assert_int_eq(c.fieldsets[0].keep.n, 2);
+    ck_assert_str_eq(c.fieldsets[0].keep.pat[0], "usage_user");
+    ck_assert_str_eq(c.fieldsets[1].measurement, "mem");
+    ck_assert_str_eq(c.fieldsets[1].keep.pat[0], "used");
+    config_free(&c);
+    /* once per measurement within a source, also in the file */
+    unlink(path);
+    path = write_conf("fields = cpu:usage_idle\nfields = cpu:usage_user\n");
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_ERR);
+    ck_assert_msg(strstr(err, ":2: --fields") && strstr(err, "second time"), "%s", err);
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(precedence_proc_root)
+{
+    struct config c;
+    const char *path = write_conf("proc-root = /from/file\n");
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/from/file"); /* the file over the default */
+    config_free(&c);
+    setenv("HOST_PROC", "/from/env", 1);
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/from/env"); /* the environment over the file */
+    config_free(&c);
+    ck_assert_int_eq(parse(&c, "--config", path, "--proc-root", "/from/cli", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/from/cli"); /* the command line over both */
+    config_free(&c);
+    setenv("HOST_PROC", "", 1); /* empty: not set */
+    ck_assert_int_eq(parse(&c, "--config", path, NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/from/file");
+    config_free(&c);
+    unsetenv("HOST_PROC");
+    unlink(path);
+}
+END_TEST
+
+#ifdef FULL_BUILD
+START_TEST(precedence_pattern_lists)
+{
+    struct config c;
+    const char *path = write_conf("collect = net,diskio\nnet-interfaces = eth0,eth1\ndiskio-devices = sda\n");
+    ck_assert_int_eq(parse(&c, "--config", path, "--net-interfaces", "wlan0", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.net_interfaces.n, 1); /* replaced whole */
+    ck_assert_str_eq(c.net_interfaces.pat[0], "wlan0");
+    ck_assert_int_eq(c.diskio_devices.n, 1); /* the file's */
+    ck_assert_str_eq(c.diskio_devices.pat[0], "sda");
+    config_free(&c);
+    unlink(path);
+}
+END_TEST
+#endif
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -694,6 +834,18 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_file_flags_and_tag_overrides);
 #ifdef FULL_BUILD
     tcase_add_test(tc, config_file_dests_and_fields_give_way);
+#endif
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("precedence");
+    tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
+    tcase_add_test(tc, precedence_scalar);
+    tcase_add_test(tc, precedence_dest_list);
+    tcase_add_test(tc, precedence_tags);
+    tcase_add_test(tc, precedence_fields);
+    tcase_add_test(tc, precedence_proc_root);
+#ifdef FULL_BUILD
+    tcase_add_test(tc, precedence_pattern_lists);
 #endif
     suite_add_tcase(s, tc);
 

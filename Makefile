@@ -64,7 +64,7 @@ TESTS = test_procparse test_cpu test_mem test_system test_lineproto test_packer 
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=
 
-.PHONY: all clean install install-systemd install-sysvinit check unit integration static size soak
+.PHONY: all clean install install-systemd install-sysvinit uninstall check unit integration static size soak
 all: procflux
 
 procflux: $(OBJS) build/main.o
@@ -129,6 +129,16 @@ install-sysvinit:
 	sed 's|/usr/local/bin/procflux|$(BINDIR)/procflux|g' contrib/init.d/procflux \
 	  > $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
+
+# Removes what install, install-systemd and install-sysvinit put there (give it
+# the same PREFIX, BINDIR, MANDIR, DOCDIR, SYSCONFDIR, SYSTEMDUNITDIR and
+# DESTDIR): the files, and DOCDIR, which is procflux's own, once empty. The
+# shared directories (bin, man1, init.d, ...) stay. Missing files are fine.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/procflux $(DESTDIR)$(MANDIR)/man1/procflux.1 \
+	      $(DESTDIR)$(DOCDIR)/procflux.conf.example \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/procflux.service $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build procflux procflux-static

@@ -93,6 +93,7 @@ unit: $(TEST_BINS)
 	done; exit $$fail
 
 integration: procflux
+	tests/integration/docs.py ./procflux
 	tests/integration/run.sh ./procflux
 	tests/integration/reliability.sh ./procflux
 	tests/integration/fixtures.sh ./procflux

@@ -57,7 +57,9 @@ SRCS = src/log.c src/procfile.c src/procparse.c src/slots.c src/cpu.c src/mem.c 
        src/output.c src/telemetry.c src/sampler.c src/config.c src/agent.c
 OBJS = $(SRCS:src/%.c=build/%.o)
 
-# Unit tests: one check suite per module.
+# Unit tests: a check suite per collector and for procparse, lineproto, packer,
+# udp, match, window and config (agent.c, log.c and procfile.c have none; the
+# integration scripts cover the loop).
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 TESTS = test_procparse test_slots test_cpu test_mem test_system test_lineproto test_packer test_config test_udp \
@@ -65,7 +67,7 @@ TESTS = test_procparse test_slots test_cpu test_mem test_system test_lineproto t
 TEST_BINS = $(TESTS:%=build/tests/%)
 TEST_RUNNER ?=
 
-.PHONY: all clean install install-systemd install-sysvinit check unit integration static size soak
+.PHONY: all clean install install-systemd install-sysvinit uninstall check unit integration static size soak
 all: procflux
 
 procflux: $(OBJS) build/main.o
@@ -94,6 +96,7 @@ unit: $(TEST_BINS)
 	done; exit $$fail
 
 integration: procflux
+	tests/integration/docs.py ./procflux
 	tests/integration/run.sh ./procflux
 	tests/integration/reliability.sh ./procflux
 	tests/integration/fixtures.sh ./procflux
@@ -130,6 +133,16 @@ install-sysvinit:
 	sed 's|/usr/local/bin/procflux|$(BINDIR)/procflux|g' contrib/init.d/procflux \
 	  > $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
+
+# Removes what install, install-systemd and install-sysvinit put there (give it
+# the same PREFIX, BINDIR, MANDIR, DOCDIR, SYSCONFDIR, SYSTEMDUNITDIR and
+# DESTDIR): the files, and DOCDIR, which is procflux's own, once empty. The
+# shared directories (bin, man1, init.d, ...) stay. Missing files are fine.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/procflux $(DESTDIR)$(MANDIR)/man1/procflux.1 \
+	      $(DESTDIR)$(DOCDIR)/procflux.conf.example \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/procflux.service $(DESTDIR)$(SYSCONFDIR)/init.d/procflux
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build procflux procflux-static

@@ -11,9 +11,9 @@
 # --ci adds the foreign dpkg architectures arm64 and armhf. The 32-bit
 # architecture's bookworm-security indexes are served with the wrong size
 # here, which breaks `apt-get update`; so before adding it we restrict the
-# security entry to the native architecture and arm64 (DEVELOPERS.md). The
-# 32-bit packages then come from the main suite. Every step checks first, so
-# running it again changes nothing.
+# security entry to the native architecture and arm64. The 32-bit packages
+# then come from the main suite. Every step checks first, so running it again
+# changes nothing.
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -378,7 +378,7 @@ static const struct bad {
     {{"--interval", "\t1s"}, {"interval", "\t1s"}},
     {{"--payload", " 600"}, {"payload", " 600"}},
     {{"--dest", "h: 80"}, {"dest", "h: 80"}},
-    /* issue 7: collectors, fan-out, --window, --fields, filters */
+    /* optional collectors, fan-out, --window, --fields, filters */
     {{"--collect", "cpu,netx"}, {"collect", "netx"}},
     {{"--dest", "a:1", "--dest", "a:1"}, {"dest", "twice"}},
     {{"--window", "1s", "--once"}, {"window", "once"}},

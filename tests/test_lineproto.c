@@ -492,7 +492,7 @@ END_TEST
 
 START_TEST(format_float_roundtrip_relative)
 {
-    /* The issue asks for 1e-9 relative precision over the whole sweep. */
+    /* Every value of the sweep reads back within 1e-9 relative error. */
     double v;
     int bad = 0;
     char first[160] = "";

@@ -14,7 +14,7 @@
 #   procflux  100 Hz  ./procflux --interval 10ms --dest 127.0.0.1:PORT
 #   collectd  100 Hz  Debian's collectd: cpu (ReportByCpu, ValuesPercentage), memory,
 #                     network to the sink, Interval 0.01 (when installed)
-# and, for the collectors and modes of issue 7:
+# and, for the optional collectors and modes:
 #   floorall    1 kHz  the floor reading every file procflux-all reads each tick (stat, meminfo,
 #                      pressure/{cpu,memory,io}, net/dev, diskstats, sys/kernel/random/entropy_avail)
 #   procfluxall 1 kHz  --collect cpu,mem,system,kernel,processes,pressure,net,diskio

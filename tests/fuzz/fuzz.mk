@@ -17,15 +17,18 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
 FUZZ_FLAGS ?=
-FUZZ_TARGETS ?= fuzz_cpu fuzz_mem fuzz_system fuzz_kernel fuzz_pressure fuzz_net fuzz_diskio fuzz_lineproto
+# The fuzzers of the collectors this build has (make COLLECTORS=... leaves the
+# others' sources out of SRCS, so their fuzzers could not link).
+FUZZ_TARGETS ?= fuzz_cpu fuzz_mem fuzz_system $(COLLECTORS_BUILT:%=fuzz_%) fuzz_lineproto
 FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # The project's flags, without its optimisation and dependency files.
 FUZZ_CFLAGS = $(filter-out -O% -MMD -MP,$(ALL_CFLAGS)) -g -O1 $(FUZZ_SANITIZE)
 FUZZ_DIR = build/fuzz
 # Only the pure parsers and the encoder (procfile.c: the collectors call it;
-# log.c: their table entries log warnings).
-FUZZ_LIB = $(filter src/log.c src/procparse.c src/slots.c src/procfile.c src/cpu.c src/mem.c src/system.c src/kernel.c \
-                    src/pressure.c src/net.c src/diskio.c src/match.c \
+# log.c: their table entries log warnings; slots.c: net.c and diskio.c). A
+# filter on SRCS, so a collector left out of the build is simply not linked.
+FUZZ_LIB = $(filter src/log.c src/procparse.c src/procfile.c src/slots.c src/cpu.c src/mem.c src/system.c \
+                    src/kernel.c src/pressure.c src/net.c src/diskio.c src/match.c \
                     src/lineproto.c,$(SRCS))
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 

@@ -3,7 +3,8 @@
 # man page procflux.1 and the example config land where they should, and
 # nothing is written outside DESTDIR. When the Makefile has them,
 # install-systemd and install-sysvinit are checked too (the installed unit and
-# init script must point at the installed binary).
+# init script must point at the installed binary), and so is make uninstall
+# (everything those put under DESTDIR goes again, and nothing else).
 #
 #   tests/integration/test_install.sh      (from any directory; uses this tree)
 #
@@ -40,6 +41,7 @@ outside() { # outside DESTDIR MAKEARGS...
 targets=install
 has_target install-systemd && targets="$targets install-systemd"
 has_target install-sysvinit && targets="$targets install-sysvinit"
+has_target uninstall && targets="$targets uninstall"
 stray_paths=""
 for args in "PREFIX=/usr" "" "BINDIR=/opt/pf/sbin MANDIR=/opt/pf/man" \
             "PREFIX=/usr SYSTEMDUNITDIR=/usr/lib/systemd/system"; do
@@ -139,6 +141,44 @@ if has_target install-sysvinit; then
     check "install-sysvinit: sh -n accepts it" sh -n "$init"
 else
     skip "install-sysvinit (no such make target)"
+fi
+
+# 5. make uninstall, with the same variables, takes away every file the
+#    install targets put under DESTDIR, and only those.
+if has_target uninstall; then
+    # make variables | their bin directory | their SYSCONFDIR
+    while IFS='|' read -r args bindir sysconfdir; do
+        u=$(mktemp -d "$tmp/un.XXXXXX")
+        # someone else's files in the shared directories must stay
+        mkdir -p "$u$bindir" "$u$sysconfdir"
+        echo keep > "$u$bindir/other-tool"
+        echo keep > "$u$sysconfdir/other.conf"
+        # shellcheck disable=SC2086
+        make -C "$root" --no-print-directory install install-systemd install-sysvinit $args DESTDIR="$u" \
+            > "$tmp/make6.log" 2>&1
+        n=$(find "$u" -name '*procflux*' | wc -l)
+        check "uninstall [${args:-defaults}]: install put procflux files there first ($n)" [ "$n" -ge 5 ]
+        # shellcheck disable=SC2086
+        if make -C "$root" --no-print-directory uninstall $args DESTDIR="$u" > "$tmp/make7.log" 2>&1; then
+            ok "uninstall [${args:-defaults}]: succeeds"
+        else
+            bad "uninstall [${args:-defaults}]: succeeds" "$(tail -n 3 "$tmp/make7.log" | tr '\n' ' ')"
+        fi
+        left=$(find "$u" -name '*procflux*')
+        check "uninstall [${args:-defaults}]: no procflux file or directory left" [ -z "$left" ]
+        [ -z "$left" ] || echo "     left: $left"
+        check "uninstall [${args:-defaults}]: other files in the same directories stay" \
+            test -f "$u$bindir/other-tool" -a -f "$u$sysconfdir/other.conf"
+        # shellcheck disable=SC2086
+        check "uninstall [${args:-defaults}]: again, on the emptied tree, succeeds" \
+            make -C "$root" --no-print-directory -s uninstall $args DESTDIR="$u"
+    done <<'CASES'
+PREFIX=/usr SYSTEMDUNITDIR=/usr/lib/systemd/system|/usr/bin|/etc
+|/usr/local/bin|/etc
+BINDIR=/opt/pf/sbin MANDIR=/opt/pf/man DOCDIR=/opt/pf/doc SYSCONFDIR=/opt/pf/etc|/opt/pf/sbin|/opt/pf/etc
+CASES
+else
+    bad "uninstall (no such make target)"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration test of --window, --fields and repeated --dest (issue 7), with a
+# Integration test of --window, --fields and repeated --dest, with a
 # real influxd holding two [[udp]] listeners (databases procflux, procflux2),
 # everything read back over its HTTP API.
 #  1. fan-out: three destinations, two listening and one port with nothing on

@@ -101,7 +101,7 @@ run_case stdout-1khz -- --interval 1ms --stdout
 run_case udp-telemetry-flush -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every 100ms --flush 20ms
 run_case udp-small-payload -- --interval 1ms --dest "127.0.0.1:$PORT" --payload 512 --flush 5ms
 run_case send-errors -- --interval 1ms --dest "127.0.0.1:$CLOSED_PORT" --flush 10ms
-# issue 7: every collector; --window with --fields and a fan-out to a live and a dead destination
+# every collector; --window with --fields and a fan-out to a live and a dead destination
 run_case all-collectors -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every 100ms \
     --collect cpu,mem,system,kernel,processes,pressure,net,diskio --net-interfaces '*'
 run_case window-fields-fanout -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" \

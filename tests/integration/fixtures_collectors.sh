@@ -31,4 +31,4 @@ for d in "$fixtures"/*/; do
         "${net_opts[@]}" --proc-root "$d" --host fx > "$work/$k.out" 2> "$work/$k.err"
     echo $? > "$work/$k.rc"
 done
-python3 "$here/fixtures_collectors_check.py" "$fixtures" "$work"
+python3 "$here/fixtures_collectors_check.py" "$fixtures" "$work" "$built"

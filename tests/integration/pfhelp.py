@@ -2,10 +2,16 @@
 """Shared helpers for procflux's integration tests (stdlib only).
 
 Imported by the tests/integration/*_check.py checkers:
-  check(name, ok, detail)   count a check; a failure prints the file and line
-                            of the check() call that failed
-  skip(name, why)           report a check that could not run here
-  finish(extra="")          print "N passed, M failed" and return the exit code
+  check(name, ok, detail, needs=())
+                            count a check; a failure prints the file and line
+                            of the check() call that failed; a check whose
+                            needs (collectors) are not all built is skipped
+  set_built(csv)            the optional collectors this procflux was built
+                            with (built.sh's collectors_built), for needs=
+  skip(name, why, count=1)  report a check that could not run here
+  finish(extra="", with_skipped=False)
+                            print "N passed, M failed[, K skipped]" and return
+                            the exit code
   load_results(*paths)      the "key value" files the shell parts write
                             (keys starting with Q_ hold InfluxDB JSON answers)
   series/rows/first_value   reading InfluxDB JSON answers
@@ -37,6 +43,17 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 passed = failed = skipped = 0
 # Failure details longer than this are cut (None: never).
 DETAIL_LIMIT = None
+# The optional collectors built into the procflux under test (None: not told,
+# so no check is skipped for its needs).
+BUILT = None
+
+
+def set_built(csv):
+    """Record the built optional collectors from a comma-separated list (as
+    built.sh's collectors_built prints it; empty: none built)."""
+    global BUILT
+    BUILT = set(x for x in csv.split(",") if x)
+    return BUILT
 
 
 def _where(depth):
@@ -59,10 +76,16 @@ def location(depth=1):
     return _where(depth + 1)
 
 
-def check(name, ok, detail=""):
+def check(name, ok, detail="", needs=()):
     """Count one check. ok is used for its truth value. On failure prints
-    'FAIL name: detail' and the file and line of this call."""
+    'FAIL name: detail' and the file and line of this call. When a collector
+    in needs is not built (see set_built), the check is not judged: it prints
+    'skip name: skipped: X not built', counts as skipped and returns None."""
     global passed, failed
+    off = [c for c in needs if BUILT is not None and c not in BUILT]
+    if off:
+        skip(name, "skipped: %s not built" % ", ".join(off))
+        return None
     if ok:
         passed += 1
         print("ok   " + name)
@@ -76,15 +99,17 @@ def check(name, ok, detail=""):
     return False
 
 
-def skip(name, why):
+def skip(name, why, count=1):
+    """One 'skip name: why' line for count checks that could not run here."""
     global skipped
-    skipped += 1
+    skipped += count
     print("skip %s: %s" % (name, why))
 
 
-def finish(extra=""):
-    """The closing 'N passed, M failed' line; returns the exit status."""
-    print("%d passed, %d failed%s" % (passed, failed, extra))
+def finish(extra="", with_skipped=False):
+    """The closing 'N passed, M failed' line (with ', K skipped' when
+    with_skipped); returns the exit status."""
+    print("%d passed, %d failed%s%s" % (passed, failed, ", %d skipped" % skipped if with_skipped else "", extra))
     return 1 if failed else 0
 
 

@@ -31,7 +31,7 @@ struct output {
     int nudp;
     struct packer_slot **take;   /* room for packer.nslots */
     uint64_t lines;              /* lines encoded */
-    struct log_limit drop_log;
+    struct log_limit drop_log, write_log;
 };
 
 /**
@@ -60,8 +60,11 @@ double output_deadline(const struct output *o);
 /** Let each destination re-resolve when due (or now, with @force). */
 void output_maintain(struct output *o, double now, int force);
 
-/** After a burst of lines: standard output is flushed. */
-void output_done(struct output *o);
+/**
+ * After a burst of lines: standard output is flushed. @return 0, or -1 when
+ * standard output could not take them (said, at most once per 10 s).
+ */
+int output_done(struct output *o);
 
 /** Destinations with their own telemetry line: one per --dest, one for standard output. */
 int output_ndest(const struct output *o);

@@ -39,7 +39,7 @@ int procfile_open(struct procfile *pf, const char *root, const char *name, size_
  */
 ssize_t procfile_read(struct procfile *pf);
 
-/** Reopen the same path (after SIGHUP, or when the file vanished). @return PROCFILE_OK/ERR. */
+/** Reopen the same path (after SIGHUP, or when the file vanished) on the same fd number. @return PROCFILE_OK/ERR. */
 int procfile_reopen(struct procfile *pf, char *err, size_t errlen);
 
 /** Close the fd and free the buffer. Safe on a zeroed struct. */

@@ -70,10 +70,12 @@ void sampler_window_reset(struct sampler *s);
 
 /**
  * Hand the lines of what was sampled to @out: windowed series into their
- * window (sent when @closing), the others as read.
+ * window (sent when @closing), the others as read. @after_gap: this tick
+ * opens a window after missed ticks (a stall, a suspended process), so its
+ * usage spans time before the window began: it goes into no window.
  */
 void sampler_emit(struct sampler *s, const struct series_set *series, struct output *out, int closing,
-                  double now);
+                  int after_gap, double now);
 
 /** Reopen every /proc file (SIGHUP). */
 void sampler_reopen(struct sampler *s);

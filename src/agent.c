@@ -2,11 +2,14 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <ev.h>
@@ -79,16 +82,18 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
     double now = mono_now();
     /* The watcher is already rescheduled: this tick is one interval before its next time. */
     int64_t idx = tick_index(ev_periodic_at(w), a->cfg->interval);
+    uint64_t missed = tick_missed(a->last_tick, idx);
     int fresh, closing;
     (void)loop, (void)revents;
 
-    a->ticks_missed += tick_missed(a->last_tick, idx);
+    a->ticks_missed += missed;
     a->last_tick = idx;
     a->ticks++;
     closing = window_clock_tick(&a->windows, idx, &fresh);
     if (fresh) sampler_window_reset(&a->sampler);
     sampler_sample(&a->sampler, closing, 0, ev_now(a->loop), now);
-    sampler_emit(&a->sampler, &a->series, &a->out, closing, now);
+    /* a delta across missed ticks into a new window holds time from before it: not the window's */
+    sampler_emit(&a->sampler, &a->series, &a->out, closing, missed > 0 && fresh, now);
     output_maintain(&a->out, now, 0);
     after_emit(a);
 }
@@ -135,7 +140,7 @@ SETUP static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
     if (!a->cfg->to_stdout) output_send(&a->out, 1, mono_now());
     if (a->cfg->stats_every > 0) emit_stats(a, mono_now());
     if (!a->cfg->to_stdout) output_send(&a->out, 1, mono_now());
-    output_done(&a->out);
+    if (output_done(&a->out) != 0) a->exit_code = EXIT_SETUP;
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -196,6 +201,24 @@ SETUP static void presize_loop(struct agent *a)
 }
 
 /*
+ * The fds the run needs beyond those open now (the collectors' files): a
+ * socket per destination and libev's signal pipe (an eventfd, or a pipe's
+ * two). Counted up front, where a too low ulimit -n would otherwise abort
+ * inside libev or leave a destination without a socket, retrying forever.
+ */
+SETUP static int check_fds(const struct config *cfg, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    int open_now = 0, need = (cfg->to_stdout ? 0 : cfg->ndest) + 2;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 4096) return 0;
+    for (int fd = 0; fd < (int)rl.rlim_cur; fd++) open_now += fcntl(fd, F_GETFD) != -1;
+    if (open_now + need <= (int)rl.rlim_cur) return 0;
+    snprintf(err, errlen, "too few file descriptors: procflux needs %d (%d open, %d more for its sockets and "
+             "signal pipe) and ulimit -n allows %d; raise it", open_now + need, open_now, need, (int)rl.rlim_cur);
+    return EXIT_SETUP;
+}
+
+/*
  * libev aborts when an allocation fails or a system call it needs does (the
  * signal pipe without fds): say it in a sentence and exit 3 instead. Both
  * can only happen at start-up: the loop's arrays are sized there.
@@ -232,6 +255,7 @@ SETUP static int init(struct agent *a, const struct config *cfg, char *err, size
     }
     if ((rc = sampler_open(&a->sampler, cfg, &a->series, err, errlen)) != 0) return rc;
     if ((rc = add_self_series(a, err, errlen)) != 0) return rc;
+    if ((rc = check_fds(cfg, err, errlen)) != 0) return rc;
 
     /*
      * select, not epoll: procflux watches at most one fd (libev's signal
@@ -279,27 +303,51 @@ SETUP struct agent *agent_new(const struct config *cfg, int *rc, char *err, size
     return a;
 }
 
-SETUP static void sleep_seconds(double s)
+static volatile sig_atomic_t once_stopped;
+
+SETUP static void once_stop(int sig)
+{
+    (void)sig;
+    once_stopped = 1;
+}
+
+/* Sleep @s seconds, or until SIGINT or SIGTERM. @return 0, or -1 when stopped. */
+SETUP static int sleep_seconds(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    while (!once_stopped && nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+    return once_stopped ? -1 : 0;
+}
+
+/*
+ * --once: two readings one interval apart, every collector, one tick's
+ * lines. SIGINT or SIGTERM in between ends it at once with status 0, as
+ * they end a running procflux (there is no tick to send yet).
+ */
+SETUP static int run_once(struct agent *a)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = once_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sampler_sample(&a->sampler, 1, 1, ev_now(a->loop), mono_now());
+    if (sleep_seconds(a->cfg->interval) != 0) {
+        log_msg(LOG_INFO, "signal: exiting before the second reading");
+        return 0;
+    }
+    ev_now_update(a->loop);
+    sampler_sample(&a->sampler, 1, 1, ev_now(a->loop), mono_now());
+    a->ticks = 1;
+    sampler_emit(&a->sampler, &a->series, &a->out, 1, 0, mono_now());
+    if (!a->cfg->to_stdout) output_send(&a->out, 1, mono_now());
+    return output_done(&a->out) == 0 ? 0 : EXIT_SETUP;
 }
 
 int agent_run(struct agent *a)
 {
-    if (a->cfg->once) {
-        /* two readings one interval apart, every collector, one tick's lines */
-        sampler_sample(&a->sampler, 1, 1, ev_now(a->loop), mono_now());
-        sleep_seconds(a->cfg->interval);
-        ev_now_update(a->loop);
-        sampler_sample(&a->sampler, 1, 1, ev_now(a->loop), mono_now());
-        a->ticks = 1;
-        sampler_emit(&a->sampler, &a->series, &a->out, 1, mono_now());
-        if (!a->cfg->to_stdout) output_send(&a->out, 1, mono_now());
-        output_done(&a->out);
-        return 0;
-    }
+    if (a->cfg->once) return run_once(a);
     ev_periodic_start(a->loop, &a->tick);
     if (a->cfg->stats_every > 0) ev_periodic_start(a->loop, &a->stats);
     ev_signal_start(a->loop, &a->sigint);

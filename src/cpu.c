@@ -126,6 +126,13 @@ int cpu_open(struct cpu_collector *c, const char *root, int cpu_time, char *err,
         procfile_close(&c->pf);
         return -1;
     }
+    /*
+     * One line "cpu1048575 ..." must not size procflux for a million CPUs: a
+     * number is taken as far as twice the lines present and 64 more (sparse
+     * numbering, CPUs offline); a CPU numbered beyond is skipped and warned
+     * about, like one hot-plugged beyond what was sized.
+     */
+    if (seen > 2 * beyond + 64) seen = 2 * beyond + 64;
     c->max = seen > conf ? seen : conf;
     if (c->max < 1) c->max = 1;
     c->prev = calloc((size_t)c->max + 1, sizeof *c->prev);

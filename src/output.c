@@ -1,6 +1,7 @@
 /* output: lines encoded, packed into datagrams and sent to every destination (or standard output). */
 #include "output.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static double mono_now(void)
 
 COLD int output_init(struct output *o, const struct config *cfg, size_t line_max, char *err, size_t errlen)
 {
-    char uerr[512];
+    char uerr[CONFIG_ERR_MAX];
     size_t payload = 0;
     int nslots;
 
@@ -30,6 +31,7 @@ COLD int output_init(struct output *o, const struct config *cfg, size_t line_max
     o->to_stdout = cfg->to_stdout;
     o->precision = cfg->precision;
     log_limit_init(&o->drop_log, 10);
+    log_limit_init(&o->write_log, 10);
     o->line_cap = line_max;
     if (!(o->line = malloc(o->line_cap))) goto oom;
     if (cfg->to_stdout) {
@@ -127,9 +129,14 @@ void output_maintain(struct output *o, double now, int force)
     for (int d = 0; d < o->nudp; d++) udp_maintain(&o->udp[d], now, force);
 }
 
-void output_done(struct output *o)
+int output_done(struct output *o)
 {
-    if (o->to_stdout) fflush(stdout);
+    if (!o->to_stdout) return 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    /* (a full disk, a closed pipe: the lines are lost; said at most once per 10 s) */
+    log_limited(&o->write_log, mono_now(), LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
+    clearerr(stdout);
+    return -1;
 }
 
 int output_ndest(const struct output *o)

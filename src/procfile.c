@@ -95,7 +95,16 @@ int procfile_reopen(struct procfile *pf, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s: %s", pf->path, strerror(errno));
         return PROCFILE_ERR;
     }
-    if (pf->fd >= 0) close(pf->fd);
+    /* The same fd number as before: procflux keeps a fixed set of fds. */
+    if (pf->fd >= 0 && fd != pf->fd) {
+        if (dup3(fd, pf->fd, O_CLOEXEC) < 0) {
+            snprintf(err, errlen, "cannot reopen %s: %s", pf->path, strerror(errno));
+            close(fd);
+            return PROCFILE_ERR;
+        }
+        close(fd);
+        return PROCFILE_OK;
+    }
     pf->fd = fd;
     return PROCFILE_OK;
 }

@@ -78,7 +78,7 @@ COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series
     for (int ci = 0; ci < collector_count; ci++) {
         const struct collector *c = collector_table[ci];
         struct sampler_slot *r = &s->run[s->nrun];
-        char cerr[512];
+        char cerr[CONFIG_ERR_MAX];
         int rc;
         if (!(r->want = wanted(cfg, ci))) continue;
         r->c = c;
@@ -88,9 +88,12 @@ COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series
         }
         errno = 0;
         if (c->open(r->st, &env, cerr, sizeof cerr) != 0) {
-            /* Out of memory is no reason to run without it: exit 3, as everywhere at start-up. */
-            if (errno == ENOMEM) {
-                snprintf(err, errlen, "out of memory starting the %s collector (%s)", c->name, cerr);
+            /* Out of memory or fds is no reason to run without it: exit 3, as everywhere at start-up. */
+            if (errno == ENOMEM || errno == EMFILE || errno == ENFILE) {
+                snprintf(err, errlen, errno == ENOMEM ? "out of memory starting the %s collector (%s)"
+                                                      : "too few file descriptors to start the %s collector (%s); "
+                                                        "raise ulimit -n",
+                         c->name, cerr);
                 c->close(r->st);
                 free(r->st);
                 memset(r, 0, sizeof *r);
@@ -139,7 +142,7 @@ void sampler_window_reset(struct sampler *s)
 
 /* Fixed series @k of @r: into its window (out when @closing), or out as read. */
 static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
-                       struct output *out, int closing, int64_t ts, double now)
+                       struct output *out, int closing, int after_gap, int64_t ts, double now)
 {
     int m = r->meas[k], n;
     size_t plen;
@@ -151,7 +154,7 @@ static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const s
         output_line(out, prefix, plen, r->keep[m], s->fields, n, ts, now);
         return;
     }
-    window_add(&r->win[k], s->fields, n);
+    if (!after_gap) window_add(&r->win[k], s->fields, n);
     if (!closing) return;
     n = window_fields(&r->win[k], s->fields, n, s->wfields, SAMPLE_MAX_FIELDS);
     window_reset(&r->win[k]);
@@ -173,7 +176,7 @@ static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const st
 }
 
 void sampler_emit(struct sampler *s, const struct series_set *series, struct output *out, int closing,
-                  double now)
+                  int after_gap, double now)
 {
     int64_t ts = output_timestamp(out);
     for (int i = 0; i < s->nrun; i++) {
@@ -182,13 +185,13 @@ void sampler_emit(struct sampler *s, const struct series_set *series, struct out
         if (r->c->slot_tag)
             for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, ts, now);
         else
-            for (int k = 0; k < r->n; k++) emit_fixed(s, r, k, series, out, closing, ts, now);
+            for (int k = 0; k < r->n; k++) emit_fixed(s, r, k, series, out, closing, after_gap, ts, now);
     }
 }
 
 COLD void sampler_reopen(struct sampler *s)
 {
-    char err[512];
+    char err[CONFIG_ERR_MAX];
     for (int i = 0; i < s->nrun; i++) {
         struct procfile *f;
         for (int k = 0; (f = s->run[i].c->file(s->run[i].st, k)); k++)

@@ -695,6 +695,28 @@ START_TEST(collector_more_cpus_than_sized)
 }
 END_TEST
 
+START_TEST(collector_one_line_does_not_size_a_million_cpus)
+{
+    /* one "cpu1048575" line: sized for the lines present (and some), not for
+       a million CPUs; the far one is beyond, counted, and its fields skipped */
+    struct cpu_collector c;
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    char err[256];
+    const char *text = "cpu  20 0 20 160\ncpu0 10 0 10 80\ncpu1048575 10 0 10 80\nintr 0\n";
+    put_stat_str(text);
+    ck_assert_int_eq(cpu_open(&c, tmpdir, 0, err, sizeof err), 0);
+    ck_assert_int_le(c.max, 8192); /* this host's possible CPUs, or 2 * 2 + 64 */
+    ck_assert_int_ge(c.max, 1);
+    ck_assert_int_eq(cpu_sample(&c), 0);
+    ck_assert_int_eq(c.beyond, 1);
+    put_stat_str("cpu  40 0 40 320\ncpu0 20 0 20 160\ncpu1048575 20 0 20 160\nintr 0\n");
+    ck_assert_int_eq(cpu_sample(&c), 0);
+    ck_assert_int_eq(cpu_fields(&c, -1, f), 4);
+    ck_assert_int_eq(cpu_fields(&c, 0, f), 4);
+    cpu_close(&c);
+}
+END_TEST
+
 START_TEST(collector_open_errors)
 {
     struct cpu_collector c;
@@ -714,6 +736,34 @@ START_TEST(collector_open_errors)
 END_TEST
 
 /* procfile has no suite of its own; cpu is its first user. */
+START_TEST(procfile_reopen_keeps_the_fd_number)
+{
+    /* SIGHUP reopens every file: the fd numbers stay (a fixed set of fds), and
+       the new fd reads the file now under the name */
+    struct procfile pf;
+    char err[256];
+    int fd, spare;
+    put_stat_str("cpu  1 2 3 4\n");
+    ck_assert_int_eq(procfile_open(&pf, tmpdir, "stat", 4096, err, sizeof err), PROCFILE_OK);
+    fd = pf.fd;
+    spare = open("/dev/null", O_RDONLY); /* the lowest free number is not fd's */
+    ck_assert_int_ge(spare, 0);
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/stat", tmpdir);
+        ck_assert_int_eq(unlink(path), 0);
+    }
+    put_stat_str("cpu  5 6 7 8\n");
+    ck_assert_int_eq(procfile_reopen(&pf, err, sizeof err), PROCFILE_OK);
+    ck_assert_int_eq(pf.fd, fd);
+    ck_assert_int_ne(fcntl(pf.fd, F_GETFD) & FD_CLOEXEC, 0);
+    ck_assert_int_gt(procfile_read(&pf), 0);
+    ck_assert_str_eq(pf.buf, "cpu  5 6 7 8\n");
+    close(spare);
+    procfile_close(&pf);
+}
+END_TEST
+
 START_TEST(procfile_close_zeroed_is_safe)
 {
     /* procfile.h: procfile_close is "Safe on a zeroed struct". A zeroed struct
@@ -779,12 +829,14 @@ static Suite *cpu_suite(void)
     tcase_add_test(tc, collector_hotplug);
     tcase_add_test(tc, collector_first_sample_no_usage);
     tcase_add_test(tc, collector_more_cpus_than_sized);
+    tcase_add_test(tc, collector_one_line_does_not_size_a_million_cpus);
     tcase_add_test(tc, collector_open_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("procfile");
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_test(tc, procfile_close_zeroed_is_safe);
+    tcase_add_test(tc, procfile_reopen_keeps_the_fd_number);
     tcase_add_test(tc, procfile_grows_no_further_than_cap);
     suite_add_tcase(s, tc);
     return s;

@@ -20,6 +20,7 @@ struct procfile {
     char *buf;       /* cap bytes, NUL-terminated after each read */
     size_t cap;
     size_t len;      /* bytes read by the last procfile_read */
+    size_t max_cap;  /* the most procfile_grow takes the buffer to */
     int truncated;   /* last read filled the buffer: content may be cut */
     int opened;      /* fd is ours to close (a zeroed struct owns nothing) */
 };
@@ -38,6 +39,21 @@ int procfile_open(struct procfile *pf, const char *root, const char *name, size_
  * @return bytes read (>= 0), or -1 with errno set.
  */
 ssize_t procfile_read(struct procfile *pf);
+
+/**
+ * The file outgrew its buffer (the last read was truncated): double the
+ * buffer, up to max_cap. An allocation: call it after a tick's lines are out,
+ * never in the middle of one. @return 0 when it grew, -1 at max_cap or out
+ * of memory (the buffer is unchanged).
+ */
+int procfile_grow(struct procfile *pf);
+
+/**
+ * Make the buffer at least @cap bytes (at most max_cap), for a file expected
+ * to grow past twice its size at open. At start-up. @return 0, or -1 out of
+ * memory (the buffer is unchanged).
+ */
+int procfile_reserve(struct procfile *pf, size_t cap);
 
 /** Reopen the same path (after SIGHUP, or when the file vanished) on the same fd number. @return PROCFILE_OK/ERR. */
 int procfile_reopen(struct procfile *pf, char *err, size_t errlen);

@@ -42,6 +42,7 @@ struct sampler {
     struct collector_shared shared;
     double period;               /* of once-a-second collectors: max(interval, 1 s) */
     uint64_t read_errors;        /* /proc reads that failed */
+    uint64_t buffers_grown;      /* /proc files that outgrew their buffer */
     struct log_limit read_log;
     struct sample_field fields[SAMPLE_MAX_FIELDS];
     struct sample_field wfields[SAMPLE_MAX_FIELDS]; /* a window's fields */
@@ -76,6 +77,14 @@ void sampler_window_reset(struct sampler *s);
  */
 void sampler_emit(struct sampler *s, const struct series_set *series, struct output *out, int closing,
                   int after_gap, double now);
+
+/**
+ * A /proc file that filled its buffer on this tick's read (its content was
+ * cut: /proc/stat's intr line gains digits and columns) gets a buffer twice
+ * the size, up to its ceiling, said in a warning and counted. The one
+ * allocation after start-up: call it after a tick's lines are out.
+ */
+void sampler_grow(struct sampler *s);
 
 /** Reopen every /proc file (SIGHUP). */
 void sampler_reopen(struct sampler *s);

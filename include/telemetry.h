@@ -23,9 +23,10 @@ struct telemetry {
     uint64_t lines_dropped;   /* too long for a datagram, or in a datagram that failed */
     uint64_t read_errors;     /* /proc reads that failed */
     uint64_t resolve_errors;
+    uint64_t buffers_grown;   /* /proc files that outgrew their buffer (each an allocation) */
 };
 
-/** The fields of one `procflux` line, in telemetry_measurement's order. @return how many (9). */
+/** The fields of one `procflux` line, in telemetry_measurement's order. @return how many (10). */
 int telemetry_fields(const struct telemetry *t, struct sample_field *out);
 
 #endif

@@ -96,6 +96,7 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
     sampler_emit(&a->sampler, &a->series, &a->out, closing, missed > 0 && fresh, now);
     output_maintain(&a->out, now, 0);
     after_emit(a);
+    sampler_grow(&a->sampler);
 }
 
 static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
@@ -114,7 +115,7 @@ static void emit_stats(struct agent *a, double now)
     int64_t ts = output_timestamp(&a->out);
     for (int d = 0; d < output_ndest(&a->out); d++) {
         struct telemetry t = {.ticks = a->ticks, .ticks_missed = a->ticks_missed,
-                              .read_errors = a->sampler.read_errors};
+                              .read_errors = a->sampler.read_errors, .buffers_grown = a->sampler.buffers_grown};
         size_t plen;
         const char *prefix = series_prefix(&a->series, a->self_series + d, &plen);
         output_counts(&a->out, d, &t);

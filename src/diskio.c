@@ -252,15 +252,10 @@ int diskio_open(struct diskio_collector *d, const char *root, const char *sysroo
     }
     if (only) d->only = *only;
     if (procfile_open(&d->pf, root, "diskstats", 1u << 20, err, errlen) != PROCFILE_OK) return -1;
-    if (d->pf.cap < DISKIO_MIN_BUF) {
-        /* Hotplug can grow the file far past twice its size at open (a
-           host that starts containers or mounts snaps adds loop and dm
-           devices by the dozen). Pages never read into cost no RSS. */
-        char *b = realloc(d->pf.buf, DISKIO_MIN_BUF);
-        if (!b) goto oom;
-        d->pf.buf = b;
-        d->pf.cap = DISKIO_MIN_BUF;
-    }
+    /* Hotplug can grow the file far past twice its size at open (a host
+       that starts containers or mounts snaps adds loop and dm devices by the
+       dozen). Pages never read into cost no RSS. */
+    if (procfile_reserve(&d->pf, DISKIO_MIN_BUF) != PROCFILE_OK) goto oom;
     if (procfile_read(&d->pf) < 0) {
         snprintf(err, errlen, "cannot read %s: %s", d->pf.path, strerror(errno));
         procfile_close(&d->pf);

@@ -161,17 +161,11 @@ int net_open(struct net_collector *n, const char *root, const struct match_list 
        containers may go from 3 interfaces to 40, so make room for as many
        more lines as there are slots. */
     want = pf.len + 1 + (size_t)(nslots + 16) * NET_LINE_BYTES;
-    if (want > NET_MAX_BUF) want = NET_MAX_BUF;
-    if (want > pf.cap) {
-        char *bigger = realloc(pf.buf, want);
-        if (!bigger) {
-            snprintf(err, errlen, "out of memory for %s", pf.path);
-            procfile_close(&pf);
-            net_close(n);
-            return -1;
-        }
-        pf.buf = bigger;
-        pf.cap = want;
+    if (procfile_reserve(&pf, want) != PROCFILE_OK) {
+        snprintf(err, errlen, "out of memory for %s", pf.path);
+        procfile_close(&pf);
+        net_close(n);
+        return -1;
     }
     n->pf = pf;
     return 0;

@@ -65,6 +65,7 @@ int procfile_open(struct procfile *pf, const char *root, const char *name, size_
         return PROCFILE_ERR;
     }
     pf->cap = cap;
+    pf->max_cap = max_cap;
     pf->buf[0] = '\0';
     return PROCFILE_OK;
 }
@@ -86,6 +87,23 @@ ssize_t procfile_read(struct procfile *pf)
     pf->buf[n] = '\0';
     pf->truncated = (size_t)n == pf->cap - 1;
     return n;
+}
+
+int procfile_reserve(struct procfile *pf, size_t cap)
+{
+    char *buf;
+    if (cap > pf->max_cap) cap = pf->max_cap;
+    if (cap <= pf->cap) return PROCFILE_OK;
+    if (!(buf = realloc(pf->buf, cap))) return PROCFILE_ERR;
+    pf->buf = buf;
+    pf->cap = cap;
+    return PROCFILE_OK;
+}
+
+int procfile_grow(struct procfile *pf)
+{
+    if (pf->cap >= pf->max_cap) return PROCFILE_ERR;
+    return procfile_reserve(pf, pf->cap * 2);
 }
 
 int procfile_reopen(struct procfile *pf, char *err, size_t errlen)

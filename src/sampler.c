@@ -189,6 +189,25 @@ void sampler_emit(struct sampler *s, const struct series_set *series, struct out
     }
 }
 
+void sampler_grow(struct sampler *s)
+{
+    for (int i = 0; i < s->nrun; i++) {
+        struct procfile *f;
+        for (int k = 0; (f = s->run[i].c->file(s->run[i].st, k)); k++) {
+            size_t was = f->cap;
+            if (!f->truncated) continue;
+            /* doubled until a reading fits (or the ceiling: then it stays cut) */
+            while (f->truncated && procfile_grow(f) == PROCFILE_OK && procfile_read(f) >= 0) {
+            }
+            f->truncated = 0;
+            if (f->cap == was) continue;
+            s->buffers_grown++;
+            log_msg(LOG_WARN, "%s outgrew its buffer: now %zu bytes (one allocation; what the last reading "
+                    "missed is back from the next)", f->path, f->cap);
+        }
+    }
+}
+
 COLD void sampler_reopen(struct sampler *s)
 {
     char err[CONFIG_ERR_MAX];

@@ -3,7 +3,7 @@
 
 static const char *const field_names[] = {
     "ticks", "ticks_missed", "lines_sent", "datagrams_sent", "bytes_sent", "send_errors",
-    "lines_dropped", "read_errors", "resolve_errors", NULL,
+    "lines_dropped", "read_errors", "resolve_errors", "buffers_grown", NULL,
 };
 static const char *const tag_keys[] = {"dest", NULL};
 
@@ -13,7 +13,8 @@ int telemetry_fields(const struct telemetry *t, struct sample_field *out)
 {
     /* (field_names order) */
     const uint64_t v[] = {t->ticks, t->ticks_missed, t->lines_sent, t->datagrams_sent, t->bytes_sent,
-                          t->send_errors, t->lines_dropped, t->read_errors, t->resolve_errors};
+                          t->send_errors, t->lines_dropped, t->read_errors, t->resolve_errors,
+                          t->buffers_grown};
     int n = (int)(sizeof v / sizeof v[0]);
     for (int i = 0; i < n; i++) sample_int(&out[i], field_names[i], (int64_t)v[i]);
     return n;

@@ -7,7 +7,6 @@ Each case runs procflux on a private proc root (a copy of a fixture) or on
 this host, with --stdout, and needs no receiver. Prints "N passed, M failed".
 """
 import os
-import re
 import resource
 import shutil
 import signal
@@ -86,14 +85,148 @@ def window_stall(binary, tmp):
           {"stopped": stopped, "resumed": resumed, "points after": late})
 
 
+def stdout_full(binary, tmp):
+    """--once --stdout > /dev/full: a write error is said, and the exit status says it."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([binary, "--once", "--stdout", "--interval", "10ms"], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=10)
+    check("--once --stdout > /dev/full: exit 3", r.returncode == 3, (r.returncode, r.stderr))
+    check("--once --stdout > /dev/full: says it cannot write", "cannot write to standard output" in r.stderr,
+          r.stderr)
+
+
+def sigterm_in_once(binary, tmp):
+    """SIGTERM between --once's two readings exits 0, promptly."""
+    p = subprocess.Popen([binary, "--once", "--stdout", "--interval", "5s"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    t0 = time.time()
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=10)
+    check("SIGTERM during --once: exit 0 (the man page's SIGTERM status)", rc == 0, rc)
+    check("SIGTERM during --once: within 1 s", time.time() - t0 < 1, time.time() - t0)
+
+
+def fd_map(pid):
+    d = "/proc/%d/fd" % pid
+    out = {}
+    for fd in os.listdir(d):
+        try:
+            out[int(fd)] = os.readlink(os.path.join(d, fd))
+        except OSError:
+            pass
+    return out
+
+
+def sighup_keeps_fds(binary, tmp):
+    """SIGHUP reopens the /proc files on the same fd numbers: a fixed set of fds."""
+    p = subprocess.Popen([binary, "--interval", "50ms", "--stdout", "--collect", "cpu,mem,system"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    before = fd_map(p.pid)
+    for _ in range(3):
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.2)
+    after = fd_map(p.pid)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=10)
+    check("SIGHUP: the same fd numbers for the same files", before == after and len(before) >= 7,
+          {"before": before, "after": after})
+
+
+def ulimit_fds(binary, tmp):
+    """Too few fds: exit 3 with a sentence, never an abort, never a run that sends nothing."""
+    port = pfhelp.free_port("udp")
+    bad = []
+    for n in range(4, 14):
+        def limit(n=n):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+        try:
+            r = subprocess.run([binary, "--interval", "100ms", "--dest", "127.0.0.1:%d" % port, "--dest",
+                                "127.0.0.1:%d" % (port + 1)], preexec_fn=limit, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, timeout=1.5)
+            rc, err = r.returncode, r.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, err = "running", (e.stderr or b"").decode(errors="replace")
+        ok = (rc == 3 and ("file descriptors" in err)) or (rc == "running" and "not resolved" not in err)
+        if not ok:
+            bad.append((n, rc, err[:200]))
+    check("ulimit -n 4..13: exit 3 naming file descriptors, or a run that works", not bad, bad)
+
+
+def million_cpus(binary, tmp):
+    """One 'cpu1048575' line does not size procflux for a million CPUs."""
+    root = proc_root(tmp, "linux-6.x")
+    stat = os.path.join(root, "stat")
+    text = open(stat).read().replace("intr", "cpu1048575 10 0 10 80 0 0 0 0 0 0\nintr", 1)
+    with open(stat, "w") as f:
+        f.write(text)
+    p = subprocess.Popen([binary, "--proc-root", root, "--interval", "10ms", "--stdout", "--stats-every", "0"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    hwm = 0
+    for line in open("/proc/%d/status" % p.pid):
+        if line.startswith("VmHWM:"):
+            hwm = int(line.split()[1])
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=10)
+    check("a cpu1048575 line: max RSS under 8 MiB", 0 < hwm < 8192, "%d KiB" % hwm)
+    check("a cpu1048575 line: warned about as beyond what was sized", "beyond" in err, err[:300])
+
+
+def stat_outgrows(binary, tmp):
+    """/proc/stat outgrowing its start-up buffer: its fields come back, and the telemetry says so."""
+    if "kernel" not in BUILT:
+        pfhelp.skip("stat outgrowing its buffer", "skipped: kernel not built", 4)
+        return
+    root = os.path.join(tmp, "proc-grow")
+    os.makedirs(root)
+    small = ("cpu  100 0 100 1000 0 0 0 0 0 0\ncpu0 100 0 100 1000 0 0 0 0 0 0\n"
+             "intr 12345 1 2 3\nctxt 1000\nbtime 1700000000\nprocesses 500\nprocs_running 2\n"
+             "procs_blocked 0\n")
+    with open(os.path.join(root, "stat"), "w") as f:
+        f.write(small)
+    p = subprocess.Popen([binary, "--proc-root", root, "--collect", "cpu,kernel,processes", "--interval", "50ms",
+                          "--stdout", "--stats-every", "200ms"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(0.5)
+    big = small.replace("intr 12345 1 2 3", "intr 99999 " + " ".join(str(i % 97) for i in range(5000)))
+    big = big.replace("ctxt 1000", "ctxt 2000")
+    pfhelp.rewrite_in_place(big.encode(), os.path.join(root, "stat"))
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    kern = lines_of(out, "kernel")
+    procs = lines_of(out, "processes")
+    last = kern[-1][2] if kern else {}
+    check("stat outgrowing its buffer: kernel's fields are all back",
+          all(k in last for k in ("context_switches", "boot_time", "processes_forked", "interrupts"))
+          and last.get("context_switches") == "2000i" and last.get("interrupts") == "99999i", last)
+    check("stat outgrowing its buffer: processes is still sent", procs and procs[-1][3] >= kern[-1][3], procs[-1:])
+    check("stat outgrowing its buffer: said once", err.count("outgrew its buffer") == 1, err[:400])
+    tel = lines_of(out, "procflux")
+    check("stat outgrowing its buffer: telemetry buffers_grown=1",
+          tel and tel[-1][2].get("buffers_grown") == "1i", tel[-1:])
+
+
+BUILT = set()
+
+
 def main():
+    global BUILT
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./procflux")
+    # the collectors this build has, as --help lists them
+    usage = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    at = [i for i, line in enumerate(usage) if "this build has:" in line]
+    BUILT = set(x.strip() for x in usage[at[0] + 1].split(",")) if at else set()
     tmp = tempfile.mkdtemp(prefix="procflux-promises.")
     try:
-        window_stall(binary, tmp)
+        for case in (window_stall, stdout_full, sigterm_in_once, sighup_keeps_fds, ulimit_fds, million_cpus,
+                     stat_outgrows):
+            case(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return pfhelp.finish()
+    return pfhelp.finish(with_skipped=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "collector.h"
 #include "procparse.h"
@@ -269,6 +271,9 @@ static int parse_host(struct config *v, const char *arg, char *err, size_t errle
 {
     if (!arg[0]) return fail(err, errlen, "--host: the name is empty; give a non-empty host name");
     if (strlen(arg) >= sizeof v->host) return fail(err, errlen, "--host: '%.40s...' is longer than 255 bytes", arg);
+    if (strpbrk(arg, "\n\r"))
+        return fail(err, errlen, "--host: '%s' holds a line break, which InfluxDB's line protocol cannot carry; "
+                    "remove it", arg);
     if (!lp_representable(arg, LP_KEY))
         return fail(err, errlen,
                     "--host: '%s' ends in a backslash, which InfluxDB's line protocol cannot carry at the end "
@@ -571,11 +576,14 @@ static int read_argv(struct config *c, struct layer *l, int argc, char **argv, c
     return CONFIG_OK;
 }
 
-/* The environment into @l: HOST_PROC (empty: unset) is --proc-root. */
-static int read_env(struct layer *l, char *err, size_t errlen)
+/*
+ * The environment into @l: HOST_PROC (empty: unset) is --proc-root. Not
+ * looked at when the command line (@argv) gives --proc-root: it wins anyway.
+ */
+static int read_env(struct layer *l, const struct layer *argv, char *err, size_t errlen)
 {
     const char *env = getenv("HOST_PROC");
-    if (!env || !env[0]) return CONFIG_OK;
+    if (!env || !env[0] || (argv->set & OPT_BIT(OPT_PROC_ROOT))) return CONFIG_OK;
     if (strlen(env) >= sizeof l->v.proc_root)
         return fail(err, errlen, "HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof l->v.proc_root - 1);
     memcpy(l->v.proc_root, env, strlen(env) + 1);
@@ -603,21 +611,33 @@ static char *trim(char *s)
 /* The file at @path, whole, into c->file_text (which file tags point into). */
 static int load_file(struct config *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    long size;
-    int rc = CONFIG_OK;
+    /* O_NONBLOCK: a FIFO must not hang start-up; anything but a regular file is refused */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc = CONFIG_OK;
+    struct stat st;
+    size_t got = 0;
+    char *nul;
 
-    if (!f) return fail(err, errlen, "--config: cannot open '%s': %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (1 << 20) || fseek(f, 0, SEEK_SET) != 0)
+    if (fd < 0) return fail(err, errlen, "--config: cannot open '%s': %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
         rc = fail(err, errlen, "--config: '%s' is not a regular file of at most 1 MiB", path);
-    else if (!(c->file_text = malloc((size_t)size + 1)))
+    else if (!(c->file_text = malloc((size_t)st.st_size + 1)))
         rc = fail(err, errlen, "--config: out of memory reading '%s'", path);
-    else if (fread(c->file_text, 1, (size_t)size, f) != (size_t)size)
-        rc = fail(err, errlen, "--config: cannot read '%s'", path);
-    else
-        c->file_text[size] = '\0';
-    fclose(f);
-    return rc;
+    while (rc == CONFIG_OK && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, c->file_text + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) rc = fail(err, errlen, "--config: cannot read '%s'", path);
+        else got += (size_t)n;
+    }
+    close(fd);
+    if (rc != CONFIG_OK) return rc;
+    c->file_text[got] = '\0';
+    /* a NUL would end the text early: what follows it would silently not count */
+    if ((nul = memchr(c->file_text, '\0', got))) {
+        int line = 1;
+        for (const char *p = c->file_text; p < nul; p++) line += *p == '\n';
+        return fail(err, errlen, "%s:%d: holds a NUL byte; a config file is text", path, line);
+    }
+    return CONFIG_OK;
 }
 
 /*
@@ -805,6 +825,10 @@ static int check_timing(const struct config *c, char *err, size_t errlen)
         return fail(err, errlen,
                     "--precision s with an interval under 1 s gives ticks of the same second one timestamp, "
                     "and InfluxDB keeps only the last; use ms, us or ns, or an interval of at least 1s");
+    if (c->precision == PREC_S && c->stats_every > 0 && c->stats_every < 1)
+        return fail(err, errlen,
+                    "--precision s with --stats-every under 1 s gives telemetry lines of the same second one "
+                    "timestamp, and InfluxDB keeps only the last; use a --stats-every of at least 1s");
     if (c->window == 0) return CONFIG_OK;
     if (c->once)
         return fail(err, errlen, "--window %gs with --once: a window needs a running agent; drop one of them",
@@ -868,8 +892,8 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
     if (rc != CONFIG_OK) return rc;
     memset(layers, 0, sizeof layers);
     if (file && *file) rc = read_file(c, &layers[SRC_FILE], file, err, errlen);
-    if (rc == CONFIG_OK) rc = read_env(&layers[SRC_ENV], err, errlen);
     if (rc == CONFIG_OK) rc = read_argv(c, &layers[SRC_ARGV], argc, argv, err, errlen);
+    if (rc == CONFIG_OK) rc = read_env(&layers[SRC_ENV], &layers[SRC_ARGV], err, errlen);
     for (int s = 0; s < NSOURCES && rc == CONFIG_OK; s++) {
         rc = merge_layer(c, &layers[s], err, errlen);
         given |= layers[s].set;

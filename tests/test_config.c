@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "collector.h"
 #include "config.h"
@@ -382,6 +383,8 @@ static const struct bad {
     {{"--collect", "cpu,netx"}, {"collect", "netx"}},
     {{"--dest", "a:1", "--dest", "a:1"}, {"dest", "twice"}},
     {{"--window", "1s", "--once"}, {"window", "once"}},
+    {{"--precision", "s", "--stats-every", "500ms"}, {"precision s", "stats-every"}},
+    {{"--host", "a\nb"}, {"host", "line break"}},
     {{"--window", "10ms", "--interval", "10ms"}, {"window", "multiple"}},
     {{"--window", "25ms", "--interval", "10ms"}, {"window", "multiple"}},
     {{"--window", "1x"}, {"window", "1x"}},
@@ -661,6 +664,53 @@ START_TEST(config_file_errors_name_file_and_line)
         ck_assert_ptr_nonnull(strstr(err, "/nonexistent/procflux.conf"));
         config_free(&c);
     }
+    {
+        /* a NUL byte: what follows it must not silently not count */
+        struct config c;
+        int fd;
+        static const char text[] = "interval = 1s\n\0\ninterval = banana\n";
+        snprintf(conf_path, sizeof conf_path, "/tmp/procflux-test-conf.XXXXXX");
+        fd = mkstemp(conf_path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+        close(fd);
+        ck_assert_int_eq(parse(&c, "--config", conf_path, NULL), CONFIG_ERR);
+        unlink(conf_path);
+        ck_assert_msg(strstr(err, ":2: holds a NUL byte"), "%s", err);
+        config_free(&c);
+    }
+    {
+        /* a FIFO (nobody writing): refused at once, not a hang */
+        struct config c;
+        char fifo[] = "/tmp/procflux-test-fifo.XXXXXX";
+        int fd = mkstemp(fifo);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        unlink(fifo);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        ck_assert_int_eq(parse(&c, "--config", fifo, NULL), CONFIG_ERR);
+        unlink(fifo);
+        ck_assert_msg(strstr(err, "not a regular file"), "%s", err);
+        config_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(proc_root_option_beats_a_bad_host_proc)
+{
+    /* --proc-root wins over HOST_PROC, so a HOST_PROC too long to use is no error then */
+    struct config c;
+    char longer[400];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    setenv("HOST_PROC", longer, 1);
+    ck_assert_int_eq(parse(&c, "--proc-root", "/host/proc", NULL), CONFIG_OK);
+    ck_assert_str_eq(c.proc_root, "/host/proc");
+    config_free(&c);
+    ck_assert_int_eq(parse(&c, NULL), CONFIG_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "HOST_PROC"));
+    config_free(&c);
+    unsetenv("HOST_PROC");
 }
 END_TEST
 
@@ -831,6 +881,7 @@ static Suite *config_suite(void)
     tcase_add_checked_fixture(tc, keep_setup, keep_teardown);
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
+    tcase_add_test(tc, proc_root_option_beats_a_bad_host_proc);
     tcase_add_test(tc, config_file_flags_and_tag_overrides);
 #ifdef FULL_BUILD
     tcase_add_test(tc, config_file_dests_and_fields_give_way);

@@ -56,6 +56,7 @@ struct mem_collector {
     struct procfile pf;
     struct mem_values cur;
     struct mem_line line_cache[MEM_LINE_CACHE];
+    int warned;              /* the no-MemTotal warning was given */
 };
 
 /** Open @root/meminfo. @return 0, or -1 with a sentence in @err. */

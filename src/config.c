@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -235,6 +236,21 @@ static int split_dest(const char *val, const char **host, size_t *hlen, const ch
 }
 
 /* One --dest, added to this source's list; port 1-65535. */
+/*
+ * Whether two --dest hosts are one: the same text, or numeric addresses
+ * equal as addresses (127.0.0.1 and 127.000.000.001, ::1 and 0::1), as the
+ * resolver will read them. A name and its address stay two destinations:
+ * names are not looked up here (they may change, and start-up does no DNS).
+ */
+static int same_host(const char *a, const char *b)
+{
+    struct in_addr a4, b4;
+    struct in6_addr a6, b6;
+    if (!strcmp(a, b)) return 1;
+    if (inet_aton(a, &a4) && inet_aton(b, &b4)) return a4.s_addr == b4.s_addr;
+    return inet_pton(AF_INET6, a, &a6) == 1 && inet_pton(AF_INET6, b, &b6) == 1 && !memcmp(&a6, &b6, sizeof a6);
+}
+
 static int parse_dest(struct config *v, const char *val, char *err, size_t errlen)
 {
     const char *host = NULL, *port = NULL;
@@ -260,7 +276,7 @@ static int parse_dest(struct config *v, const char *val, char *err, size_t errle
     d->host[hlen] = '\0';
     d->port[lp_format_int(d->port, p)] = '\0';
     for (int i = 0; i < v->ndest; i++)
-        if (!strcmp(v->dest[i].host, d->host) && !strcmp(v->dest[i].port, d->port))
+        if (same_host(v->dest[i].host, d->host) && !strcmp(v->dest[i].port, d->port))
             return fail(err, errlen, "--dest: '%s' is given twice; each destination gets every datagram once",
                         val);
     v->ndest++;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "procparse.h"
 
 static const struct {
@@ -196,8 +197,15 @@ static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, 
 
 static const char *entry_sample(void *st, struct collector_shared *sh)
 {
+    struct mem_collector *m = st;
     (void)sh;
-    return mem_sample(st) == 0 ? NULL : ((struct mem_collector *)st)->pf.path;
+    if (mem_sample(m) != 0) return m->pf.path;
+    if (!(m->cur.present & (1ull << MEM_TOTAL)) && !m->warned) {
+        /* (every other field is relative to it: without it mem sends nothing) */
+        m->warned = 1;
+        log_msg(LOG_WARN, "%s has no MemTotal in kB: mem sends nothing until it has", m->pf.path);
+    }
+    return NULL;
 }
 
 static int entry_fields(const void *st, int i, const struct collector_shared *sh, struct sample_field *out)

@@ -382,6 +382,8 @@ static const struct bad {
     /* optional collectors, fan-out, --window, --fields, filters */
     {{"--collect", "cpu,netx"}, {"collect", "netx"}},
     {{"--dest", "a:1", "--dest", "a:1"}, {"dest", "twice"}},
+    {{"--dest", "127.000.000.001:1", "--dest", "127.0.0.1:1"}, {"dest", "twice"}},
+    {{"--dest", "[::1]:9", "--dest", "[0:0::1]:9"}, {"dest", "twice"}},
     {{"--window", "1s", "--once"}, {"window", "once"}},
     {{"--precision", "s", "--stats-every", "500ms"}, {"precision s", "stats-every"}},
     {{"--host", "a\nb"}, {"host", "line break"}},

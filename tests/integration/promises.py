@@ -212,6 +212,20 @@ def stat_outgrows(binary, tmp):
 BUILT = set()
 
 
+def meminfo_without_total(binary, tmp):
+    """A meminfo in MB (no MemTotal in kB): mem sends nothing, and says why once."""
+    root = proc_root(tmp, "linux-6.x")
+    with open(os.path.join(root, "meminfo"), "w") as f:
+        f.write("MemTotal:       1000 MB\nMemFree:        5 kB\n")
+    p = subprocess.Popen([binary, "--proc-root", root, "--interval", "50ms", "--stdout", "--stats-every", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.6)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    check("meminfo without MemTotal in kB: no mem line", not lines_of(out, "mem"), out[:200])
+    check("meminfo without MemTotal in kB: said once", err.count("no MemTotal") == 1, err[:300])
+
+
 def main():
     global BUILT
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./procflux")
@@ -222,7 +236,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="procflux-promises.")
     try:
         for case in (window_stall, stdout_full, sigterm_in_once, sighup_keeps_fds, ulimit_fds, million_cpus,
-                     stat_outgrows):
+                     stat_outgrows, meminfo_without_total):
             case(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

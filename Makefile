@@ -78,13 +78,21 @@ procflux: $(OBJS) build/main.o
 SETUP_OBJS = build/config.o build/main.o build/log.o
 $(SETUP_OBJS): OPTIMIZATION = -Os
 
-build/%.o: src/%.c | build
+# The objects know which collectors are built (collector.c's table, config's
+# messages): a stamp that changes with COLLECTORS rebuilds them, so switching
+# between `make` and `make COLLECTORS=` needs no `make clean`.
+build/collectors.stamp: FORCE | build
+	@echo '$(COLLECTORS_BUILT)' | cmp -s - $@ || echo '$(COLLECTORS_BUILT)' > $@
+.PHONY: FORCE
+FORCE:
+
+build/%.o: src/%.c build/collectors.stamp | build
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build build/tests:
 	mkdir -p $@
 
-build/tests/%.o: tests/%.c | build/tests
+build/tests/%.o: tests/%.c build/collectors.stamp | build/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 build/tests/test_%: build/tests/test_%.o $(OBJS)

@@ -96,6 +96,7 @@ unit: $(TEST_BINS)
 integration: procflux
 	tests/integration/run.sh ./procflux
 	tests/integration/reliability.sh ./procflux
+	tests/integration/dns.sh ./procflux
 	tests/integration/fixtures.sh ./procflux
 	tests/integration/window_fanout.sh ./procflux
 	tests/integration/collectors.sh ./procflux

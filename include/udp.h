@@ -54,8 +54,8 @@
 #define UDP_MAX_ADDRS 8
 /** Refusals in a row after which a name moves on to its next address. */
 #define UDP_FAILOVER_REFUSALS 3
-/** How long udp_init waits for a name's first answer before going on without it (seconds). */
-#define UDP_INIT_WAIT 1.0
+/** How long udp_init waits for a name's first answer before going on without it (whole seconds). */
+#define UDP_INIT_WAIT 1
 
 struct udp_stats {
     /* datagrams handed to the kernel and not known refused */

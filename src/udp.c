@@ -112,7 +112,7 @@ static void adopt(struct udp_sender *u, int fd, const struct sockaddr *sa, sockl
 }
 
 /* A name's address refused UDP_FAILOVER_REFUSALS times in a row: try its next ones, in turn. */
-static void fail_over(struct udp_sender *u, double now)
+__attribute__((cold)) static void fail_over(struct udp_sender *u, double now)
 {
     char from[96], to[96];
     for (int k = 1; k < u->naddrs; k++) {
@@ -152,7 +152,7 @@ static void accepted(struct udp_sender *u)
 }
 
 /* Read the refusal, if any, of what was last sent while refusing, without sending. */
-static void check_refusal(struct udp_sender *u, double now)
+__attribute__((cold)) static void check_refusal(struct udp_sender *u, double now)
 {
     int e = 0;
     socklen_t len = sizeof e;
@@ -169,7 +169,7 @@ static void check_refusal(struct udp_sender *u, double now)
  * being instant, this keeps getaddrinfo's code, some 400 KiB of libc pages,
  * out of the resident set of the common case, and starts no thread.)
  */
-static int connect_numeric(struct udp_sender *u, char *err, size_t errlen)
+__attribute__((cold)) static int connect_numeric(struct udp_sender *u, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -205,7 +205,7 @@ static int connect_numeric(struct udp_sender *u, char *err, size_t errlen)
  * keeps its pending ICMP errors on the right one), and an address failed over
  * to is kept while the name still has it.
  */
-static int use_answer(struct udp_sender *u, const struct answer *a, char *err, size_t errlen)
+__attribute__((cold)) static int use_answer(struct udp_sender *u, const struct answer *a, char *err, size_t errlen)
 {
     int keep = -1, fd = -1, i;
     if (a->rc != 0) {
@@ -239,7 +239,7 @@ static int use_answer(struct udp_sender *u, const struct answer *a, char *err, s
 /* ---- the resolver thread ------------------------------------------------ */
 
 /* getaddrinfo into @a (the thread's only work; it allocates inside libc). */
-static void lookup(const char *host, const char *port, struct answer *a)
+__attribute__((cold)) static void lookup(const char *host, const char *port, struct answer *a)
 {
     struct addrinfo hints, *res = NULL, *ai;
     int rc;
@@ -272,7 +272,7 @@ static void lookup(const char *host, const char *port, struct answer *a)
     if (a->n == 0) a->rc = EAI_NONAME;
 }
 
-static void resolver_free(struct udp_resolver *r)
+__attribute__((cold)) static void resolver_free(struct udp_resolver *r)
 {
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->wake);
@@ -280,7 +280,7 @@ static void resolver_free(struct udp_resolver *r)
     free(r);
 }
 
-static void *resolver_main(void *arg)
+__attribute__((cold)) static void *resolver_main(void *arg)
 {
     struct udp_resolver *r = arg;
     struct answer a;
@@ -360,14 +360,14 @@ static void request(struct udp_sender *u)
 static int take_answer(struct udp_sender *u, char *err, size_t errlen)
 {
     struct udp_resolver *r = u->resolver;
-    struct answer a;
+    int rc;
     if (!u->pending || !atomic_load_explicit(&r->ready, memory_order_acquire)) return 1;
-    pthread_mutex_lock(&r->mu);
-    a = r->slot;
-    atomic_store_explicit(&r->ready, 0, memory_order_relaxed);
-    pthread_mutex_unlock(&r->mu);
+    /* The slot is the loop's from ready = 1 until it asks again: the thread
+       writes it only after a request, which waits for this answer's taking. */
+    rc = use_answer(u, &r->slot, err, errlen);
+    atomic_store_explicit(&r->ready, 0, memory_order_release);
     u->pending = 0;
-    return use_answer(u, &a, err, errlen);
+    return rc;
 }
 
 /* After a look-up's answer (or a numeric connect) at @now: when to look again. */
@@ -433,12 +433,7 @@ __attribute__((cold)) int udp_init(struct udp_sender *u, const char *host, const
         struct timespec t0, dl;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         dl = t0;
-        dl.tv_sec += (time_t)UDP_INIT_WAIT;
-        dl.tv_nsec += (long)((UDP_INIT_WAIT - (double)(time_t)UDP_INIT_WAIT) * 1e9);
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        dl.tv_sec += UDP_INIT_WAIT;
         pthread_mutex_lock(&r->mu);
         while (!atomic_load_explicit(&r->ready, memory_order_acquire))
             if (pthread_cond_timedwait(&r->done, &r->mu, &dl) == ETIMEDOUT) break;
@@ -448,7 +443,7 @@ __attribute__((cold)) int udp_init(struct udp_sender *u, const char *host, const
     }
     rc = take_answer(u, err, errlen);
     if (rc == 1) {
-        snprintf(err, errlen, "cannot resolve %s yet: no answer within %.0f s; sending to it once one comes",
+        snprintf(err, errlen, "cannot resolve %s yet: no answer within %d s; sending to it once one comes",
                  u->host, UDP_INIT_WAIT);
         return UDP_ERR;
     }

@@ -40,7 +40,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(LFS_CFLAGS) $(OPTIMIZATION) $(SIZE_CFLAG
 # libev.so by default (smallest binary). LIBEV='-Wl,-Bstatic -lev -Wl,-Bdynamic'
 # links Debian's libev.a instead: ~45 KiB more binary, ~170 KiB less max RSS.
 LIBEV ?= -lev
-LIBS = $(LIBEV)
+LIBS = $(LIBEV) -pthread
 
 # Optional collectors (cpu, mem and system are always built). kernel also
 # brings processes. The tiny build: make COLLECTORS= (what fits the size
@@ -107,6 +107,7 @@ integration: procflux
 	tests/integration/docs.py ./procflux
 	tests/integration/run.sh ./procflux
 	tests/integration/reliability.sh ./procflux
+	tests/integration/dns.sh ./procflux
 	tests/integration/fixtures.sh ./procflux
 	tests/integration/window_fanout.sh ./procflux
 	tests/integration/collectors.sh ./procflux

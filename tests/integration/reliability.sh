@@ -107,7 +107,8 @@ first=$(python3 "$PFHELP" value --col 0 --default 0 "$INFLUX_HTTP" "SELECT first
 check "delivers again within one flush of the receiver coming back" '[ "$first" -gt 0 ] && [ "$first" -le $((up + 200000000 + 100000000)) ]' "first point $(( (first - up) / 1000000 )) ms after up"
 errs=$(final_stat send_errors); ticks=$(final_stat ticks); missed=$(final_stat ticks_missed); dropped=$(final_stat lines_dropped)
 # Each refusal (ICMP port unreachable, reported on the next send) is a send
-# error; the datagram that met it is retried once, so lines_dropped may stay 0.
+# error; the datagram that met it is retried once, and what is sent while the
+# receiver refuses counts in lines_dropped once a later refusal says so.
 check "refusals were counted while down" '[ "$errs" -gt 0 ]' "send_errors=$errs lines_dropped=$dropped"
 check "kept sampling on time while down (ticks ~ 90, none missed)" '[ "$ticks" -ge 85 ] && [ "$missed" -eq 0 ]' "ticks=$ticks missed=$missed"
 nlog=$(grep -c "failed" "$work/down.err")

@@ -121,7 +121,7 @@ kill "$FLIP_PID" 2>/dev/null; wait "$FLIP_PID" 2>/dev/null
 run_case re-resolve-numeric -- --interval 1ms --dest "127.0.0.1:$PORT" --resolve-every 1s
 # A name has to go through getaddrinfo, which allocates inside libc.
 INFO_ONLY=$([ "${NOALLOC_STRICT:-0}" = 1 ] && echo 0 || echo 1) \
-INFO_WHY="getaddrinfo allocates inside libc each time a --dest name is resolved again (--resolve-every, default 30 s)" \
+INFO_WHY="getaddrinfo allocates inside libc, on the name's resolver thread, each time a --dest name is resolved again (--resolve-every, default 30 s)" \
     run_case re-resolve-name -- --interval 1ms --dest "localhost:$PORT" --resolve-every 1s
 
 # Out of memory at start-up: fail each allocation in turn (COUNTALLOC_FAIL_AT=N,

@@ -205,7 +205,11 @@ $(LIBEV_MUSL)/lib/libev.a:
 # first) against the targets in BENCHMARKS.md. The targets are for the small
 # build, `make COLLECTORS= procflux static` (cpu, mem, system): that is what
 # .ci/cross.sh checks; the full default build is larger (see BENCHMARKS.md).
-SIZE_MAX_DEFAULT = 65536
+# 72 KiB since the collector table (its entries are pointers: PIE relocations),
+# the resolver thread that keeps DNS off the loop (pthread) and exit-3 paths for
+# out of memory and fds: 72 608 bytes, where 64 KiB held before them. The small
+# box's build is the static musl one (<= 150 KiB, VmHWM <= 256 KiB).
+SIZE_MAX_DEFAULT = 73728
 SIZE_MAX_STATIC = 153600
 size: procflux
 	@mkdir -p build

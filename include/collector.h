@@ -38,6 +38,7 @@ struct measurement {
     const char *const *tag_keys;  /* tag keys its series set itself (refused for --tag); NULL-terminated */
     const char *const *fields;    /* field names sent as read, NULL-terminated (NULL: none) */
     const char *const *windowed;  /* usage fields --window aggregates (NULL: none) */
+    const char *const *rated;     /* counters --window adds rates of: F_rate_max, F_rate_mean (NULL: none) */
     /* When set, the fields sent as read under @c, in place of `fields`
        (cpu's time_* come only with --cpu-time). */
     const char *const *(*fields_for)(const struct config *c);
@@ -64,8 +65,9 @@ struct collector_env {
 };
 
 /** Flags of a collector. */
-#define COLLECTOR_EVERY_TICK 1u     /* windowed: sampled every tick under --window, its fixed
-                                       series aggregated; others are read on a window's last tick */
+#define COLLECTOR_EVERY_TICK 1u     /* windowed: sampled every tick under --window, its series'
+                                       usages and counters aggregated; others are read on a
+                                       window's last tick */
 #define COLLECTOR_ONCE_A_SECOND 2u  /* sampled at most once a second (on the first tick of each
                                        wall-clock second, or every tick for intervals >= 1 s) */
 

@@ -50,6 +50,14 @@ int cpu_parse(const char *buf, size_t len, struct cpu_times *total, struct cpu_t
  */
 int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double pct[CPU_NCOUNTERS]);
 
+/**
+ * --window takes usage min and max over runs of ticks holding at least this
+ * many USER_HZ units per CPU of the series (50 ms of each CPU at USER_HZ 100):
+ * enough for the counters, which move in whole units of 10 ms, to resolve a
+ * usage to 20 % on one core (where one 1 ms tick says 0 or 100).
+ */
+#define CPU_SUBINTERVAL_JIFFIES 5
+
 struct cpu_collector {
     struct procfile pf;
     int max;                  /* cpu slots sized at open */

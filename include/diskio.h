@@ -175,6 +175,9 @@ void diskio_close(struct diskio_collector *d);
 /** Every field name diskio can emit, NULL-terminated. */
 extern const char *const diskio_field_names[];
 
+/** The counters --window adds per-second rates of (reads, writes, read_bytes, write_bytes, io_time). */
+extern const char *const diskio_rated_names[];
+
 /*
  * The collector table's entry (collector.h): measurement "diskio", tag
  * "name"; devices from env->cfg->diskio_devices (NULL cfg or empty list: the

@@ -46,4 +46,7 @@ int match_fields(const struct match_list *keep, struct sample_field *f, int n);
  */
 int match_names(const char *pat, const char *const *names, const char *const *windowed, int suffixed);
 
+/** Whether @pat matches one of @rated (may be NULL) with the suffix _rate_max or _rate_mean (--window's). */
+int match_rated(const char *pat, const char *const *rated);
+
 #endif

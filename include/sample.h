@@ -16,11 +16,15 @@ struct sample_field {
     const char *key;
     const char *suffix;     /* written right after key when not NULL ("_max"): set by window.c */
     enum sample_type type;
-    unsigned char windowed; /* a usage/rate gauge: --window reports its min, max and mean */
+    unsigned char windowed; /* a usage: --window reports its min, max and mean */
+    unsigned char counter;  /* a cumulative counter: --window adds its rate's max and mean per second */
     union {
         double f;
         int64_t i;
     } v;
+    /* A usage that is a ratio of counter deltas, v.f = 100 * num / den (den > 0; 0: a gauge read as
+       is): --window sums num and den, and takes min and max over runs of ticks whose den reaches den_min. */
+    double num, den, den_min;
 };
 
 /** The most fields any one series carries per tick. */
@@ -32,14 +36,30 @@ static inline void sample_float(struct sample_field *f, const char *key, double 
     f->suffix = 0;
     f->type = SAMPLE_FLOAT;
     f->windowed = 0;
+    f->counter = 0;
     f->v.f = v;
+    f->den = 0;
 }
 
-/** A usage or rate (a gauge that moves tick to tick): --window aggregates it. */
+/** A usage read exactly (a gauge that moves tick to tick: mem used_percent): --window aggregates it. */
 static inline void sample_usage(struct sample_field *f, const char *key, double v)
 {
     sample_float(f, key, v);
     f->windowed = 1;
+}
+
+/**
+ * A usage over the tick from counter deltas, @pct = 100 * @num / @den
+ * (cpu: jiffies): --window reports the usage over the whole window, and min
+ * and max over runs of ticks holding at least @den_min.
+ */
+static inline void sample_ratio(struct sample_field *f, const char *key, double pct, double num, double den,
+                                double den_min)
+{
+    sample_usage(f, key, pct);
+    f->num = num;
+    f->den = den;
+    f->den_min = den_min;
 }
 
 static inline void sample_int(struct sample_field *f, const char *key, int64_t v)
@@ -48,7 +68,16 @@ static inline void sample_int(struct sample_field *f, const char *key, int64_t v
     f->suffix = 0;
     f->type = SAMPLE_INT;
     f->windowed = 0;
+    f->counter = 0;
     f->v.i = v;
+    f->den = 0;
+}
+
+/** A cumulative counter (net bytes, diskio reads): --window adds its rate's max and mean per second. */
+static inline void sample_counter(struct sample_field *f, const char *key, int64_t v)
+{
+    sample_int(f, key, v);
+    f->counter = 1;
 }
 
 #endif

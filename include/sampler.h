@@ -30,7 +30,9 @@ struct sampler_slot {
     unsigned char *meas;         /* fixed series: each one's measurement */
     struct series_group group;   /* dynamic series: their prefixes */
     const struct match_list *keep[COLLECTOR_MAX_MEASUREMENTS]; /* --fields per measurement (NULL: every field) */
-    struct window_acc *win;      /* --window, windowed collectors: one per fixed series */
+    struct window_acc *win;      /* --window, windowed collectors: one per series (or slot) */
+    unsigned *wgen;              /* series that come and go: the generation each window is for */
+    int nwin;
     double due;                  /* COLLECTOR_ONCE_A_SECOND: next due (wall clock) */
     int sampled;                 /* sampled this tick: its lines go out */
 };
@@ -66,8 +68,12 @@ int sampler_open(struct sampler *s, const struct config *cfg, struct series_set 
  */
 void sampler_sample(struct sampler *s, int closing, int force, double wall, double now);
 
-/** Start new windows: what the accumulators gathered is dropped. */
-void sampler_window_reset(struct sampler *s);
+/**
+ * Start new windows: what the accumulators gathered is dropped; counters
+ * open the window with their last reading, or with @restart (after missed
+ * ticks, or at the first tick) with their next one.
+ */
+void sampler_window_start(struct sampler *s, int restart);
 
 /**
  * Hand the lines of what was sampled to @out: windowed series into their

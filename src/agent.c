@@ -90,7 +90,7 @@ static void on_tick(struct ev_loop *loop, ev_periodic *w, int revents)
     a->last_tick = idx;
     a->ticks++;
     closing = window_clock_tick(&a->windows, idx, &fresh);
-    if (fresh) sampler_window_reset(&a->sampler);
+    if (fresh) sampler_window_start(&a->sampler, missed > 0 || a->ticks == 1);
     sampler_sample(&a->sampler, closing, 0, ev_now(a->loop), now);
     /* a delta across missed ticks into a new window holds time from before it: not the window's */
     sampler_emit(&a->sampler, &a->series, &a->out, closing, missed > 0 && fresh, now);

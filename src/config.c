@@ -823,11 +823,14 @@ static int check_fieldset(const struct config *c, const struct config_fieldset *
     if (ci < 0 && c->stats_every == 0)
         return fail(err, errlen, "--fields: measurement procflux is off (--stats-every 0); drop --fields procflux:...");
     for (int p = 0; p < fs->keep.n; p++) {
-        if (match_names(fs->keep.pat[p], names, m->windowed, c->window > 0)) continue;
+        const char *pat = fs->keep.pat[p];
+        if (match_names(pat, names, m->windowed, c->window > 0) || (c->window > 0 && match_rated(pat, m->rated)))
+            continue;
         return fail(err, errlen, "--fields: '%s' matches no field of %s%s; its fields are listed in procflux(1)",
-                    fs->keep.pat[p], m->name,
-                    c->window == 0 && match_names(fs->keep.pat[p], names, m->windowed, 1)
-                        ? " without --window (which adds the _min, _max and _mean ones)" : "");
+                    pat, m->name,
+                    c->window == 0 && (match_names(pat, names, m->windowed, 1) || match_rated(pat, m->rated))
+                        ? " without --window (which adds the _min, _max and _mean ones, and _rate_max and "
+                          "_rate_mean of counters)" : "");
     }
     return CONFIG_OK;
 }

@@ -60,25 +60,43 @@ int cpu_parse(const char *buf, size_t len, struct cpu_times *total, struct cpu_t
     return top;
 }
 
-int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double pct[CPU_NCOUNTERS])
+/*
+ * Telegraf's usage numerators (guest taken out of user, guest_nice out of
+ * nice) and total between two readings: @x[i] and *total in jiffies.
+ * @return the counters present in both, or 0 when there is no usable delta.
+ */
+static int usage_deltas(const struct cpu_times *prev, const struct cpu_times *cur, uint64_t x[CPU_NCOUNTERS],
+                        double *total)
 {
     uint64_t d[CPU_NCOUNTERS] = {0};
-    double total = 0; /* in double: ten 64-bit deltas can overflow a uint64_t sum */
     int n = cur->n;
 
+    *total = 0; /* in double: ten 64-bit deltas can overflow a uint64_t sum */
     if (prev->n == 0 || cur->n == 0 || prev->n != cur->n) return 0;
     for (int i = 0; i < n; i++) d[i] = cur->v[i] > prev->v[i] ? cur->v[i] - prev->v[i] : 0;
-    for (int i = 0; i < n && i <= CPU_STEAL; i++) total += (double)d[i];
-    if (total <= 0) return 0;
-
+    for (int i = 0; i < n && i <= CPU_STEAL; i++) *total += (double)d[i];
+    if (*total <= 0) return 0;
     for (int i = 0; i < n; i++) {
-        uint64_t x = d[i];
-        if (i == CPU_USER && n > CPU_GUEST) x = x > d[CPU_GUEST] ? x - d[CPU_GUEST] : 0;
-        if (i == CPU_NICE && n > CPU_GUEST_NICE)
-            x = x > d[CPU_GUEST_NICE] ? x - d[CPU_GUEST_NICE] : 0;
-        pct[i] = 100.0 * (double)x / total;
-        if (pct[i] > 100.0) pct[i] = 100.0; /* guest beyond total on a confused kernel */
+        x[i] = d[i];
+        if (i == CPU_USER && n > CPU_GUEST) x[i] = x[i] > d[CPU_GUEST] ? x[i] - d[CPU_GUEST] : 0;
+        if (i == CPU_NICE && n > CPU_GUEST_NICE) x[i] = x[i] > d[CPU_GUEST_NICE] ? x[i] - d[CPU_GUEST_NICE] : 0;
     }
+    return n;
+}
+
+/* 100 * x / total, at most 100 (guest beyond total on a confused kernel). window.c computes the same. */
+static double pct_of(double x, double total)
+{
+    double p = 100.0 * x / total;
+    return p > 100.0 ? 100.0 : p;
+}
+
+int cpu_usage(const struct cpu_times *prev, const struct cpu_times *cur, double pct[CPU_NCOUNTERS])
+{
+    uint64_t x[CPU_NCOUNTERS];
+    double total;
+    int n = usage_deltas(prev, cur, x, &total);
+    for (int i = 0; i < n; i++) pct[i] = pct_of((double)x[i], total);
     return n;
 }
 
@@ -180,7 +198,6 @@ const char *const cpu_time_names[CPU_NCOUNTERS + 1] = {
 int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
 {
     const struct cpu_times *cur, *prev;
-    double pct[CPU_NCOUNTERS];
     int n = 0, k;
 
     if (idx < -1 || idx >= c->max) return 0;
@@ -190,8 +207,14 @@ int cpu_fields(const struct cpu_collector *c, int idx, struct sample_field *out)
     if (c->cpu_time)
         for (int i = 0; i < cur->n; i++)
             sample_float(&out[n++], cpu_time_names[i], (double)cur->v[i] / c->clk_tck);
-    k = cpu_usage(prev, cur, pct);
-    for (int i = 0; i < k; i++) sample_usage(&out[n++], cpu_usage_names[i], pct[i]);
+    {
+        /* the deltas go along, so that --window can sum them into the window's exact usage */
+        uint64_t x[CPU_NCOUNTERS];
+        double total, den_min = CPU_SUBINTERVAL_JIFFIES * (idx < 0 && c->online > 0 ? c->online : 1);
+        k = usage_deltas(prev, cur, x, &total);
+        for (int i = 0; i < k; i++)
+            sample_ratio(&out[n++], cpu_usage_names[i], pct_of((double)x[i], total), (double)x[i], total, den_min);
+    }
     return n;
 }
 
@@ -219,7 +242,7 @@ static const char *const *cpu_fields_for(const struct config *cfg)
 
 static const char *const cpu_tag_keys[] = {"cpu", NULL};
 static const struct measurement cpu_measurements[] = {
-    {"cpu", cpu_tag_keys, NULL, cpu_usage_names, cpu_fields_for},
+    {.name = "cpu", .tag_keys = cpu_tag_keys, .windowed = cpu_usage_names, .fields_for = cpu_fields_for},
 };
 
 static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
@@ -228,6 +251,10 @@ static int entry_open(void *st, const struct collector_env *env, char *err, size
     if (cpu_open(&e->c, env->proc_root, env->cfg->cpu_time, err, errlen) != 0) return -1;
     e->total = env->cfg->totalcpu;
     e->per = env->cfg->percpu;
+    if (env->cfg->interval * e->c.clk_tck < 1 && env->cfg->window == 0)
+        log_msg(LOG_WARN, "--interval %gs is under /proc/stat's unit of CPU time (1/%g s): a tick sees whole units "
+                "or none, so each tick's cpu usage_* is a step (0 or 100 on one core), not a usage; add --window for exact usage per window, "
+                "or sample every 10ms or slower (see Resolution in the README)", env->cfg->interval, e->c.clk_tck);
     env->shared->stat = &e->c.pf; /* read every tick: kernel parses the same reading */
     return 0;
 }

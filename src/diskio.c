@@ -15,23 +15,19 @@ const char *const diskio_field_names[] = {
     "io_time", "weighted_io_time", "iops_in_progress", "merged_reads", "merged_writes", NULL,
 };
 
-/* Telegraf's order, and which counter each field comes from. */
+/* The counters --window gives rates of: operations, bytes, and time busy. */
+const char *const diskio_rated_names[] = {"reads", "writes", "read_bytes", "write_bytes", "io_time", NULL};
+
+/* Which counter each field of diskio_field_names (Telegraf's order) comes from. */
 static const struct {
-    const char *key;
     unsigned char stat;
     unsigned char sectors; /* a sector count: reported in bytes */
+    unsigned char rated;   /* in diskio_rated_names */
 } order[DISKIO_NSTATS] = {
-    {"reads", DISKIO_READS, 0},
-    {"writes", DISKIO_WRITES, 0},
-    {"read_bytes", DISKIO_SECTORS_READ, 1},
-    {"write_bytes", DISKIO_SECTORS_WRITTEN, 1},
-    {"read_time", DISKIO_READ_TIME, 0},
-    {"write_time", DISKIO_WRITE_TIME, 0},
-    {"io_time", DISKIO_IO_TIME, 0},
-    {"weighted_io_time", DISKIO_WEIGHTED_IO_TIME, 0},
-    {"iops_in_progress", DISKIO_IN_PROGRESS, 0},
-    {"merged_reads", DISKIO_MERGED_READS, 0},
-    {"merged_writes", DISKIO_MERGED_WRITES, 0},
+    {DISKIO_READS, 0, 1},       {DISKIO_WRITES, 0, 1},        {DISKIO_SECTORS_READ, 1, 1},
+    {DISKIO_SECTORS_WRITTEN, 1, 1}, {DISKIO_READ_TIME, 0, 0}, {DISKIO_WRITE_TIME, 0, 0},
+    {DISKIO_IO_TIME, 0, 1},     {DISKIO_WEIGHTED_IO_TIME, 0, 0}, {DISKIO_IN_PROGRESS, 0, 0},
+    {DISKIO_MERGED_READS, 0, 0}, {DISKIO_MERGED_WRITES, 0, 0},
 };
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -157,7 +153,8 @@ int diskio_fields_of(const struct diskio_values *v, struct sample_field *out)
             if (x > (uint64_t)INT64_MAX / 512) continue;
             x *= 512;
         }
-        sample_int(&out[n++], order[k].key, (int64_t)x);
+        if (order[k].rated) sample_counter(&out[n++], diskio_field_names[k], (int64_t)x);
+        else sample_int(&out[n++], diskio_field_names[k], (int64_t)x);
     }
     return n;
 }
@@ -382,7 +379,7 @@ static void hook_close(void *st) { diskio_close(&((struct diskio_state *)st)->d)
 
 static const char *const diskio_tag_keys[] = {"name", NULL};
 static const struct measurement diskio_measurements[] = {
-    {"diskio", diskio_tag_keys, diskio_field_names, NULL, NULL},
+    {.name = "diskio", .tag_keys = diskio_tag_keys, .fields = diskio_field_names, .rated = diskio_rated_names},
 };
 
 const struct collector collector_diskio = {
@@ -390,7 +387,7 @@ const struct collector collector_diskio = {
     .measurements = diskio_measurements,
     .nmeasurements = 1,
     .slot_tag = "name",
-    .flags = 0,
+    .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct diskio_state),
     .open = hook_open,
     .nseries = hook_nseries,

@@ -10,6 +10,9 @@ const char *const kernel_field_names[] = {
 
 const char *const processes_field_names[] = {"blocked", "running", NULL};
 
+/* The counters --window gives rates of. */
+static const char *const kernel_rated_names[] = {"context_switches", "interrupts", "processes_forked", NULL};
+
 static int key_is(const char *p, size_t n, const char *key, size_t klen)
 {
     return n > klen && memcmp(p, key, klen) == 0 && (p[klen] == ' ' || p[klen] == '\t');
@@ -130,11 +133,11 @@ int kernel_fields(const struct kernel_collector *k, struct sample_field *out)
     int n = 0;
     /* (kernel_field_names order) */
     if (HAS(k, KERNEL_BTIME)) sample_int(&out[n++], kernel_field_names[0], k->cur.v[KERNEL_BTIME]);
-    if (HAS(k, KERNEL_CTXT)) sample_int(&out[n++], kernel_field_names[1], k->cur.v[KERNEL_CTXT]);
+    if (HAS(k, KERNEL_CTXT)) sample_counter(&out[n++], kernel_field_names[1], k->cur.v[KERNEL_CTXT]);
     if (k->have_entropy) sample_int(&out[n++], kernel_field_names[2], k->entropy_avail);
-    if (HAS(k, KERNEL_INTR)) sample_int(&out[n++], kernel_field_names[3], k->cur.v[KERNEL_INTR]);
+    if (HAS(k, KERNEL_INTR)) sample_counter(&out[n++], kernel_field_names[3], k->cur.v[KERNEL_INTR]);
     if (HAS(k, KERNEL_PROCESSES))
-        sample_int(&out[n++], kernel_field_names[4], k->cur.v[KERNEL_PROCESSES]);
+        sample_counter(&out[n++], kernel_field_names[4], k->cur.v[KERNEL_PROCESSES]);
     return n;
 }
 
@@ -156,8 +159,8 @@ void kernel_close(struct kernel_collector *k)
 
 /* Two measurements from one reading: series 0 is kernel, series 1 processes. */
 static const struct measurement kernel_measurements[] = {
-    {"kernel", NULL, kernel_field_names, NULL, NULL},
-    {"processes", NULL, processes_field_names, NULL, NULL},
+    {.name = "kernel", .fields = kernel_field_names, .rated = kernel_rated_names},
+    {.name = "processes", .fields = processes_field_names},
 };
 
 static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
@@ -205,7 +208,7 @@ const struct collector collector_kernel = {
     .name = "kernel",
     .measurements = kernel_measurements,
     .nmeasurements = 2,
-    .flags = 0,
+    .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct kernel_collector),
     .open = entry_open,
     .nseries = entry_nseries,

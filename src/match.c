@@ -73,6 +73,18 @@ int match_fields(const struct match_list *keep, struct sample_field *f, int n)
     return out;
 }
 
+int match_rated(const char *pat, const char *const *rated)
+{
+    static const char *const suffixes[] = {"_rate_max", "_rate_mean"};
+    for (; rated && *rated; rated++)
+        for (int s = 0; s < 2; s++) {
+            char name[96];
+            size_t len = field_name(name, sizeof name, *rated, suffixes[s]);
+            if (len && match_glob(pat, name, len)) return 1;
+        }
+    return 0;
+}
+
 int match_names(const char *pat, const char *const *names, const char *const *windowed, int suffixed)
 {
     static const char *const suffixes[] = {NULL, "_min", "_max", "_mean"};

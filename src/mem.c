@@ -174,7 +174,7 @@ void mem_close(struct mem_collector *m) { procfile_close(&m->pf); }
 /* ---- the table entry ---------------------------------------------------- */
 
 static const struct measurement mem_measurements[] = {
-    {"mem", NULL, mem_field_names, mem_windowed_names, NULL},
+    {.name = "mem", .fields = mem_field_names, .windowed = mem_windowed_names},
 };
 
 static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)

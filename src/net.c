@@ -192,7 +192,7 @@ int net_fields(const struct net_collector *n, int slot, struct sample_field *out
     int k = 0;
     if (!slots_name(&n->slots, slot)) return 0;
     for (int f = 0; f < NET_NFIELDS; f++)
-        if (n->v[slot][f] <= (uint64_t)INT64_MAX) sample_int(&out[k++], net_field_names[f], (int64_t)n->v[slot][f]);
+        if (n->v[slot][f] <= (uint64_t)INT64_MAX) sample_counter(&out[k++], net_field_names[f], (int64_t)n->v[slot][f]);
     return k;
 }
 
@@ -255,7 +255,8 @@ static void hook_close(void *st) { net_close(&((struct net_state *)st)->n); }
 
 static const char *const net_tag_keys[] = {"interface", NULL};
 static const struct measurement net_measurements[] = {
-    {"net", net_tag_keys, net_field_names, NULL, NULL},
+    /* every field a counter, with rates under --window */
+    {.name = "net", .tag_keys = net_tag_keys, .fields = net_field_names, .rated = net_field_names},
 };
 
 const struct collector collector_net = {
@@ -263,7 +264,7 @@ const struct collector collector_net = {
     .measurements = net_measurements,
     .nmeasurements = 1,
     .slot_tag = "interface",
-    .flags = 0,
+    .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct net_state),
     .open = hook_open,
     .nseries = hook_nseries,

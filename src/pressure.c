@@ -130,7 +130,7 @@ int pressure_fields(const struct pressure_collector *p, int series, struct sampl
     sample_float(&out[0], pressure_field_names[0], v->avg10);
     sample_float(&out[1], pressure_field_names[1], v->avg60);
     sample_float(&out[2], pressure_field_names[2], v->avg300);
-    sample_int(&out[3], pressure_field_names[3], v->total);
+    sample_counter(&out[3], pressure_field_names[3], v->total);
     return 4;
 }
 
@@ -142,8 +142,10 @@ void pressure_close(struct pressure_collector *p)
 /* ---- the table entry ---------------------------------------------------- */
 
 static const char *const pressure_tag_keys[] = {"resource", "type", NULL};
+static const char *const pressure_rated_names[] = {"total", NULL}; /* stall time: µs per second */
 static const struct measurement pressure_measurements[] = {
-    {"pressure", pressure_tag_keys, pressure_field_names, NULL, NULL},
+    {.name = "pressure", .tag_keys = pressure_tag_keys, .fields = pressure_field_names,
+     .rated = pressure_rated_names},
 };
 
 static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
@@ -189,7 +191,7 @@ const struct collector collector_pressure = {
     .name = "pressure",
     .measurements = pressure_measurements,
     .nmeasurements = 1,
-    .flags = 0,
+    .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct pressure_collector),
     .open = entry_open,
     .nseries = entry_nseries,

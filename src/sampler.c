@@ -51,8 +51,10 @@ COLD static int add_series(struct sampler *s, struct sampler_slot *r, struct ser
         else if (i == 0) r->first = k;
     }
     r->n = c->slot_tag ? 0 : n;
-    if (rc == 0 && s->cfg->window > 0 && (c->flags & COLLECTOR_EVERY_TICK) && r->n > 0 &&
-        !(r->win = calloc((size_t)r->n, sizeof *r->win)))
+    r->nwin = n;
+    /* --window: an accumulator per series (per slot of series that come and go) */
+    if (rc == 0 && s->cfg->window > 0 && (c->flags & COLLECTOR_EVERY_TICK) && n > 0 &&
+        (!(r->win = calloc((size_t)n, sizeof *r->win)) || (c->slot_tag && !(r->wgen = calloc((size_t)n, sizeof *r->wgen)))))
         rc = SERIES_NO_MEMORY;
     if (rc == SERIES_NO_MEMORY) snprintf(err, errlen, "out of memory");
     return rc == 0 ? 0 : rc == SERIES_TOO_LONG ? EXIT_USAGE : EXIT_SETUP;
@@ -134,45 +136,64 @@ void sampler_sample(struct sampler *s, int closing, int force, double wall, doub
     }
 }
 
-void sampler_window_reset(struct sampler *s)
+void sampler_window_start(struct sampler *s, int restart)
 {
     for (int i = 0; i < s->nrun; i++)
-        for (int k = 0; s->run[i].win && k < s->run[i].n; k++) window_reset(&s->run[i].win[k]);
+        for (int k = 0; s->run[i].win && k < s->run[i].nwin; k++)
+            if (restart) window_restart(&s->run[i].win[k]);
+            else window_reset(&s->run[i].win[k]);
 }
 
-/* Fixed series @k of @r: into its window (out when @closing), or out as read. */
+/*
+ * @n fields of series @k of @r, in s->fields: out as read, or into its
+ * window, whose fields go out when @closing. @return how many fields to
+ * send from @f (0: none this tick).
+ */
+static int windowed(struct sampler *s, struct sampler_slot *r, int k, int n, int closing, int after_gap,
+                    double now, struct sample_field **f)
+{
+    *f = s->fields;
+    if (!r->win) return n;
+    window_add(&r->win[k], s->fields, n, now, after_gap);
+    if (!closing) return 0;
+    n = window_fields(&r->win[k], s->fields, n, s->wfields, SAMPLE_MAX_FIELDS);
+    window_reset(&r->win[k]);
+    *f = s->wfields;
+    return n;
+}
+
+/* Fixed series @k of @r. */
 static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
                        struct output *out, int closing, int after_gap, int64_t ts, double now)
 {
     int m = r->meas[k], n;
     size_t plen;
     const char *prefix;
+    struct sample_field *f;
     if (!((r->want >> m) & 1u)) return;
-    n = r->c->fields(r->st, k, &s->shared, s->fields);
+    n = windowed(s, r, k, r->c->fields(r->st, k, &s->shared, s->fields), closing, after_gap, now, &f);
     prefix = series_prefix(series, r->first + k, &plen);
-    if (!r->win) {
-        output_line(out, prefix, plen, r->keep[m], s->fields, n, ts, now);
-        return;
-    }
-    if (!after_gap) window_add(&r->win[k], s->fields, n);
-    if (!closing) return;
-    n = window_fields(&r->win[k], s->fields, n, s->wfields, SAMPLE_MAX_FIELDS);
-    window_reset(&r->win[k]);
-    output_line(out, prefix, plen, r->keep[m], s->wfields, n, ts, now);
+    output_line(out, prefix, plen, r->keep[m], f, n, ts, now);
 }
 
 /* Slot @k of @r's series that come and go. */
 static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
-                      struct output *out, int64_t ts, double now)
+                      struct output *out, int closing, int after_gap, int64_t ts, double now)
 {
     unsigned gen = 0;
     size_t plen;
     const char *prefix, *name;
+    struct sample_field *f;
     int n = r->c->fields(r->st, k, &s->shared, s->fields);
     if (n == 0) return;
     name = r->c->slot(r->st, k, &gen);
+    if (r->win && gen != r->wgen[k]) { /* another interface or disk in this slot: its window starts over */
+        window_restart(&r->win[k]);
+        r->wgen[k] = gen;
+    }
+    if (!(n = windowed(s, r, k, n, closing, after_gap, now, &f))) return;
     prefix = series_group_prefix(series, &r->group, k, name, gen, &plen);
-    if (prefix) output_line(out, prefix, plen, r->keep[0], s->fields, n, ts, now);
+    if (prefix) output_line(out, prefix, plen, r->keep[0], f, n, ts, now);
 }
 
 void sampler_emit(struct sampler *s, const struct series_set *series, struct output *out, int closing,
@@ -183,7 +204,7 @@ void sampler_emit(struct sampler *s, const struct series_set *series, struct out
         struct sampler_slot *r = &s->run[i];
         if (!r->sampled) continue;
         if (r->c->slot_tag)
-            for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, ts, now);
+            for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, closing, after_gap, ts, now);
         else
             for (int k = 0; k < r->n; k++) emit_fixed(s, r, k, series, out, closing, after_gap, ts, now);
     }
@@ -226,6 +247,7 @@ COLD void sampler_close(struct sampler *s)
         free(r->st);
         free(r->meas);
         free(r->win);
+        free(r->wgen);
         series_group_free(&r->group);
     }
     free(s->run);

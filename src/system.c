@@ -65,7 +65,7 @@ void system_close(struct system_collector *s)
 
 /* ---- the table entry ---------------------------------------------------- */
 
-static const struct measurement system_measurements[] = {{"system", NULL, system_field_names, NULL, NULL}};
+static const struct measurement system_measurements[] = {{.name = "system", .fields = system_field_names}};
 
 static int entry_open(void *st, const struct collector_env *env, char *err, size_t errlen)
 {

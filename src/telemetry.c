@@ -7,7 +7,7 @@ static const char *const field_names[] = {
 };
 static const char *const tag_keys[] = {"dest", NULL};
 
-const struct measurement telemetry_measurement = {"procflux", tag_keys, field_names, NULL, NULL};
+const struct measurement telemetry_measurement = {.name = "procflux", .tag_keys = tag_keys, .fields = field_names};
 
 int telemetry_fields(const struct telemetry *t, struct sample_field *out)
 {

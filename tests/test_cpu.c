@@ -7,12 +7,14 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cpu.h"
+#include "window.h"
 #include "fixture_file.h"
 
 #define MAXCPU 256
@@ -717,6 +719,128 @@ START_TEST(collector_one_line_does_not_size_a_million_cpus)
 }
 END_TEST
 
+/* A field of @f by key and suffix (NULL: plain); its value, or NAN. */
+static double value_of(const struct sample_field *f, int n, const char *key, const char *suffix)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(f[i].key, key) && ((!suffix && !f[i].suffix) || (suffix && f[i].suffix && !strcmp(f[i].suffix, suffix))))
+            return f[i].type == SAMPLE_FLOAT ? f[i].v.f : (double)f[i].v.i;
+    return NAN;
+}
+
+START_TEST(window_usage_is_exact_over_the_window)
+{
+    /* --window: usage_* over a window is the usage between the reading that
+       opens it and the one that closes it, to the last digit what one reading
+       a window apart (--interval = the window) gives: ticks with unequal
+       jiffy deltas, ticks where nothing moved, and a steal and guest share */
+    struct cpu_collector c;
+    struct cpu_times first[3], last[3];
+    struct window_acc w[3];
+    char err[256], text[512];
+    srand(3);
+    for (int round = 0; round < 50; round++) {
+        uint64_t v[3][10] = {{0}};
+        int ticks = 2 + rand() % 300;
+        memset(w, 0, sizeof w);
+        for (int t = 0; t <= ticks; t++) {
+            int len = 0;
+            for (int cpu = 1; cpu < 3; cpu++)
+                for (int k = 0; k < 10; k++)
+                    if (t > 0 && rand() % 3 == 0) {
+                        uint64_t d = (uint64_t)(rand() % (k == 3 ? 40 : 7));
+                        v[cpu][k] += d;
+                        /* guest time is user time too, guest_nice nice, as the kernel counts them */
+                        if (k >= 8) v[cpu][k - 8] += d;
+                    }
+            for (int k = 0; k < 10; k++) v[0][k] = v[1][k] + v[2][k]; /* "cpu" is the sum of cpu0, cpu1 */
+            for (int cpu = 0; cpu < 3; cpu++) {
+                len += snprintf(text + len, sizeof text - (size_t)len, cpu ? "cpu%d" : "cpu ", cpu - 1);
+                for (int k = 0; k < 10; k++) len += snprintf(text + len, sizeof text - (size_t)len, " %llu",
+                                                              (unsigned long long)v[cpu][k]);
+                len += snprintf(text + len, sizeof text - (size_t)len, "\n");
+            }
+            put_stat_str(text);
+            if (t == 0) ck_assert_int_eq(cpu_open(&c, tmpdir, 0, err, sizeof err), 0);
+            ck_assert_int_eq(cpu_sample(&c), 0);
+            if (t == 0) {
+                memcpy(first, c.cur, sizeof first);
+                continue;
+            }
+            for (int i = -1; i < 2; i++) {
+                struct sample_field f[SAMPLE_MAX_FIELDS];
+                int n = cpu_fields(&c, i, f);
+                window_add(&w[i + 1], f, n, t * 0.001, 0);
+            }
+        }
+        memcpy(last, c.cur, sizeof last);
+        for (int i = 0; i < 3; i++) {
+            struct sample_field out[SAMPLE_MAX_FIELDS];
+            double pct[CPU_NCOUNTERS];
+            int n = window_fields(&w[i], NULL, 0, out, SAMPLE_MAX_FIELDS);
+            int k = cpu_usage(&first[i], &last[i], pct); /* the brute force: one delta over the window */
+            for (int x = 0; x < k; x++) {
+                double got = value_of(out, n, cpu_usage_names[x], NULL);
+                ck_assert_msg(got == pct[x], "round %d series %d %s: window %.17g, one delta %.17g", round, i,
+                              cpu_usage_names[x], got, pct[x]);
+                ck_assert(value_of(out, n, cpu_usage_names[x], "_mean") == pct[x]);
+                ck_assert(value_of(out, n, cpu_usage_names[x], "_min") <= pct[x]);
+                ck_assert(value_of(out, n, cpu_usage_names[x], "_max") >= pct[x]);
+            }
+        }
+        cpu_close(&c);
+    }
+}
+END_TEST
+
+START_TEST(window_min_max_over_resolvable_runs)
+{
+    /* one core at 1 ms ticks over 1 s: a jiffy every 10 ticks. Idle but for
+       one user jiffy in a hundred: per tick that jiffy says usage_user 100;
+       over runs of CPU_SUBINTERVAL_JIFFIES it says 1/5 at most. Then 300 ms
+       busy: max 100 over those runs. */
+    struct cpu_collector c;
+    struct window_acc idle = {0}, busy = {0};
+    char err[256], text[128];
+    uint64_t user = 0, idl = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        struct window_acc *w = pass ? &busy : &idle;
+        for (int t = 0; t <= 1000; t++) {
+            if (t > 0 && t % 10 == 0) {
+                int j = t / 10;
+                int busy_now = pass == 0 ? j % 100 == 50 : j >= 30 && j < 60;
+                if (busy_now) user++;
+                else idl++;
+            }
+            snprintf(text, sizeof text, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\n",
+                     (unsigned long long)user, (unsigned long long)idl, (unsigned long long)user,
+                     (unsigned long long)idl);
+            put_stat_str(text);
+            if (pass == 0 && t == 0) ck_assert_int_eq(cpu_open(&c, tmpdir, 0, err, sizeof err), 0);
+            ck_assert_int_eq(cpu_sample(&c), 0);
+            if (t > 0) {
+                struct sample_field f[SAMPLE_MAX_FIELDS];
+                int n = cpu_fields(&c, 0, f);
+                if (n > 0 && pass == 0 && f[0].v.f == 100) ck_assert_int_eq(t, 500); /* the tick alone: 100 */
+                window_add(w, f, n, t * 0.001, 0);
+            }
+        }
+    }
+    {
+        struct sample_field out[SAMPLE_MAX_FIELDS];
+        int n = window_fields(&idle, NULL, 0, out, SAMPLE_MAX_FIELDS);
+        ck_assert_double_eq_tol(value_of(out, n, "usage_user", NULL), 100.0 / 100, 1e-12);
+        ck_assert_double_eq_tol(value_of(out, n, "usage_user", "_max"), 100.0 / CPU_SUBINTERVAL_JIFFIES, 1e-12);
+        ck_assert_double_eq(value_of(out, n, "usage_user", "_min"), 0);
+        n = window_fields(&busy, NULL, 0, out, SAMPLE_MAX_FIELDS);
+        ck_assert_double_eq(value_of(out, n, "usage_user", "_max"), 100);
+        ck_assert_double_eq(value_of(out, n, "usage_user", "_min"), 0);
+        ck_assert_double_eq_tol(value_of(out, n, "usage_user", NULL), 30, 1e-12);
+    }
+    cpu_close(&c);
+}
+END_TEST
+
 START_TEST(collector_open_errors)
 {
     struct cpu_collector c;
@@ -830,6 +954,8 @@ static Suite *cpu_suite(void)
     tcase_add_test(tc, collector_first_sample_no_usage);
     tcase_add_test(tc, collector_more_cpus_than_sized);
     tcase_add_test(tc, collector_one_line_does_not_size_a_million_cpus);
+    tcase_add_test(tc, window_usage_is_exact_over_the_window);
+    tcase_add_test(tc, window_min_max_over_resolvable_runs);
     tcase_add_test(tc, collector_open_errors);
     suite_add_tcase(s, tc);
 

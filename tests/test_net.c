@@ -868,7 +868,7 @@ START_TEST(descriptor)
     ck_assert_ptr_eq(m->fields, net_field_names);
     ck_assert_ptr_null(m->windowed);
     ck_assert_str_eq(c->slot_tag, "interface");
-    ck_assert_uint_eq(c->flags, 0);
+    ck_assert_uint_eq(c->flags, COLLECTOR_EVERY_TICK);
     ck_assert_uint_ge(c->size, sizeof(struct net_collector));
     ck_assert_ptr_null(c->series);
     ck_assert(c->open && c->nseries && c->slot && c->sample && c->fields && c->file && c->close);

@@ -47,7 +47,7 @@ START_TEST(brute_force)
                 if (present[t][k]) sample_usage(&f[n++], keys[k], vals[t][k]);
             }
             sample_float(&f[n++], "load1", t * 0.5);
-            window_add(&w, f, n);
+            window_add(&w, f, n, 0, 0);
         }
         nout = window_fields(&w, f, n, out, SAMPLE_MAX_FIELDS);
         /* the last tick's other fields, as read */
@@ -88,7 +88,7 @@ START_TEST(one_spike_in_a_thousand)
     memset(&w, 0, sizeof w);
     for (int t = 0; t < 1000; t++) {
         sample_usage(&f[0], "usage_user", t == 517 ? 100.0 : 1.0);
-        window_add(&w, f, 1);
+        window_add(&w, f, 1, 0, 0);
     }
     n = window_fields(&w, f, 1, out, 8);
     ck_assert_int_eq(n, 4);
@@ -106,16 +106,16 @@ START_TEST(reset_and_nonfinite)
     int n;
     memset(&w, 0, sizeof w);
     sample_usage(&f[0], "usage_user", 50);
-    window_add(&w, f, 1);
+    window_add(&w, f, 1, 0, 0);
     window_reset(&w);
     /* NaN and Inf never reach a min, max or mean */
     sample_usage(&f[0], "usage_user", NAN);
     sample_usage(&f[1], "usage_idle", INFINITY);
-    window_add(&w, f, 2);
+    window_add(&w, f, 2, 0, 0);
     n = window_fields(&w, f, 0, out, 8);
     ck_assert_int_eq(n, 0);
     sample_usage(&f[0], "usage_user", 3);
-    window_add(&w, f, 1);
+    window_add(&w, f, 1, 0, 0);
     n = window_fields(&w, f, 0, out, 8);
     ck_assert_int_eq(n, 4);
     ck_assert_double_eq(find(out, n, "usage_user", "_min")->v.f, 3); /* the 50 before the reset is gone */
@@ -136,10 +136,82 @@ START_TEST(more_keys_than_room)
         snprintf(names[k], sizeof names[k], "f%d", k);
         sample_usage(&f[k], names[k], k);
     }
-    window_add(&w, f, WINDOW_MAX_FIELDS + 4);
+    window_add(&w, f, WINDOW_MAX_FIELDS + 4, 0, 0);
     ck_assert_int_eq(w.nkeys, WINDOW_MAX_FIELDS);
     n = window_fields(&w, f, 0, out, SAMPLE_MAX_FIELDS * 2);
     ck_assert_int_eq(n, 4 * WINDOW_MAX_FIELDS);
+}
+END_TEST
+
+static double field_value(const struct sample_field *f, int n, const char *key, const char *suffix)
+{
+    const struct sample_field *x = find(f, n, key, suffix);
+    ck_assert_msg(x != NULL, "no %s%s", key, suffix ? suffix : "");
+    return x->type == SAMPLE_FLOAT ? x->v.f : (double)x->v.i;
+}
+
+START_TEST(counter_rates)
+{
+    /* values and times by hand: rates per tick, their max, and the mean
+       from the window's opening reading to its last */
+    struct window_acc w = {0};
+    struct sample_field f[1], out[8];
+    int n;
+    static const struct { int64_t v; double t; } ticks[] = {{1000, 10.000}, {1000, 10.001}, {1500, 10.002},
+                                                            {1600, 10.004}};
+    for (size_t i = 0; i < sizeof ticks / sizeof ticks[0]; i++) {
+        sample_counter(&f[0], "bytes_recv", ticks[i].v);
+        window_add(&w, f, 1, ticks[i].t, 0);
+    }
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_int_eq(n, 3);
+    ck_assert_double_eq(field_value(out, n, "bytes_recv", NULL), 1600); /* as read */
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_max"), 500 / 0.001, 1e-3);
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_mean"), 600 / 0.004, 1e-3);
+
+    /* the next window opens with the last reading: one tick later, a rate of 100 per ms */
+    window_reset(&w);
+    sample_counter(&f[0], "bytes_recv", 1700);
+    window_add(&w, f, 1, 10.005, 0);
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_max"), 100 / 0.001, 1e-3);
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_mean"), 100 / 0.001, 1e-3);
+
+    /* after a gap the window starts over: the first reading only opens it */
+    window_restart(&w);
+    sample_counter(&f[0], "bytes_recv", 90000);
+    window_add(&w, f, 1, 20.000, 1);
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_int_eq(n, 1); /* no rate yet */
+    sample_counter(&f[0], "bytes_recv", 90010);
+    window_add(&w, f, 1, 20.010, 0);
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_max"), 1000, 1e-6);
+    ck_assert_double_eq_tol(field_value(out, n, "bytes_recv", "_rate_mean"), 1000, 1e-6);
+
+    /* a counter that went back (a reset device) gives that tick no rate, and the window no mean */
+    window_reset(&w);
+    sample_counter(&f[0], "bytes_recv", 5);
+    window_add(&w, f, 1, 20.020, 0);
+    n = window_fields(&w, f, 1, out, 8);
+    ck_assert_ptr_null(find(out, n, "bytes_recv", "_rate_max"));
+    ck_assert_ptr_null(find(out, n, "bytes_recv", "_rate_mean"));
+}
+END_TEST
+
+START_TEST(ratio_skipped_after_a_gap)
+{
+    /* a usage whose delta spans missed ticks goes into no window */
+    struct window_acc w = {0};
+    struct sample_field f[1], out[8];
+    int n;
+    sample_ratio(&f[0], "usage_user", 100, 800, 800, 5);
+    window_add(&w, f, 1, 1.0, 1);
+    sample_ratio(&f[0], "usage_user", 0, 0, 5, 5);
+    window_add(&w, f, 1, 1.1, 0);
+    n = window_fields(&w, NULL, 0, out, 8);
+    ck_assert_double_eq(field_value(out, n, "usage_user", NULL), 0);
+    ck_assert_double_eq(field_value(out, n, "usage_user", "_max"), 0);
 }
 END_TEST
 
@@ -151,6 +223,8 @@ static Suite *window_suite(void)
     tcase_add_test(tc, one_spike_in_a_thousand);
     tcase_add_test(tc, reset_and_nonfinite);
     tcase_add_test(tc, more_keys_than_room);
+    tcase_add_test(tc, counter_rates);
+    tcase_add_test(tc, ratio_skipped_after_a_gap);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -113,6 +113,7 @@ integration: procflux
 	tests/integration/collectors.sh ./procflux
 	tests/integration/fixtures_collectors.sh ./procflux
 	tests/integration/promises.py ./procflux
+	tests/integration/resolution.py ./procflux
 	tests/integration/test_install.sh
 
 # make soak: 50 agents at 100 Hz into one influxd for a minute (~1.5 min; not

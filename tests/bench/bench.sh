@@ -20,6 +20,8 @@
 #   procfluxall 1 kHz  --collect cpu,mem,system,kernel,processes,pressure,net,diskio
 #   procfluxwin 1 kHz  --window 1s: every tick sampled, one point per series a second
 #   procfluxfew 1 kHz  --collect cpu --no-percpu --fields cpu:usage_user,usage_system,usage_idle
+#   procfluxwinall 1 kHz --window 1s with every collector (counters read every tick for their rates)
+#   procfluxnetwin 1 kHz --collect net --window 1s: microburst capture alone
 #   procfluxall 100 Hz
 #   collectdall 100 Hz collectd: cpu, memory, load, interface, disk, contextswitch, entropy, network
 # then, in separate short runs under strace, the send syscalls per second.
@@ -130,6 +132,9 @@ start_prog() {
     procfluxall) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" \
         --collect cpu,mem,system,kernel,processes,pressure,net,diskio 2>"$log" & ;;
     procfluxwin) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --window 1s 2>"$log" & ;;
+    procfluxwinall) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --window 1s \
+        --collect cpu,mem,system,kernel,processes,pressure,net,diskio 2>"$log" & ;;
+    procfluxnetwin) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --window 1s --collect net 2>"$log" & ;;
     procfluxfew) "$PROCFLUX" --interval "$iv" --dest "127.0.0.1:$port" --collect cpu --no-percpu \
         --fields cpu:usage_user,usage_system,usage_idle 2>"$log" & ;;
     floorall) "$BIN/floor" "$(calc "1/$rate" 6)" /proc/stat /proc/meminfo /proc/pressure/cpu \
@@ -326,6 +331,8 @@ for round in $(seq "$ROUNDS"); do
     want procfluxall-1000 && measure "$round" procfluxall 1000
     want procfluxwin-1000 && measure "$round" procfluxwin 1000
     want procfluxfew-1000 && measure "$round" procfluxfew 1000
+    want procfluxwinall-1000 && measure "$round" procfluxwinall 1000
+    want procfluxnetwin-1000 && measure "$round" procfluxnetwin 1000
     want procfluxall-100 && measure "$round" procfluxall 100
     [ -n "$CD" ] && want collectdall-100 && measure "$round" collectdall 100
 done
@@ -384,6 +391,9 @@ END {
     if (pa100 != "" && ca100 != "") printf "- all collectors: procflux / collectd (cpu, memory, load, interface, disk, contextswitch, entropy) at 100 Hz: %.3f (target <= 0.25: %s)\n", pa100 / ca100, pa100 <= 0.25 * ca100 ? "met" : "MISSED"
     if (pw1k != "" && p1k != "") printf "- --window 1s at 1 kHz: %.2f us/tick (%.2f x the plain 1 kHz run)\n", pw1k, pw1k / p1k
     if (pf1k != "" && p1k != "") printf "- --fields cpu-total:3 fields at 1 kHz: %.2f us/tick (%.2f x the plain 1 kHz run)\n", pf1k, pf1k / p1k
+    pwa1k = med("procfluxwinall-1000"); pnw1k = med("procfluxnetwin-1000")
+    if (pwa1k != "" && pa1k != "") printf "- --window 1s, every collector, at 1 kHz: %.2f us/tick (%.2f x the same collectors without a window)\n", pwa1k, pwa1k / pa1k
+    if (pnw1k != "") printf "- --window 1s, net only (microburst capture), at 1 kHz: %.2f us/tick\n", pnw1k
     printf "- max RSS procflux: %s KiB (target <= 1536 KiB: %s)\n", R["procflux-1000"], R["procflux-1000"] <= 1536 && R["procflux-100"] <= 1536 ? "met" : "MISSED"
 }' ROUNDS="$(awk -F'\t' 'NR > 1 && $1 > m { m = $1 } END { print m + 0 }' "$RESULTS")" "$RESULTS" | tee "$OUT/table.md"
 

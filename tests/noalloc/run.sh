@@ -107,6 +107,9 @@ run_case all-collectors -- --interval 1ms --dest "127.0.0.1:$PORT" --stats-every
 run_case window-fields-fanout -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" \
     --dest "127.0.0.1:$CLOSED_PORT" --collect cpu,mem,system,kernel,processes,pressure,net,diskio \
     --fields 'cpu:usage_user_max,usage_idle*' --fields 'net:bytes_*' --stats-every 100ms --flush 20ms
+# Microburst capture: net read every tick for its rates, one window a 50 ms
+run_case net-window-rates -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" --collect net \
+    --net-interfaces '*' --stats-every 100ms
 # Interfaces that come and go: net/dev flips between two real readings of a
 # namespace every 20 ms (slots freed and taken, prefixes rebuilt).
 FIX=$(cd "$(dirname "$0")/../fixtures/linux-6.x/net" && pwd)
@@ -116,6 +119,9 @@ python3 "$PFHELP" flip --times 400 --period 0.02 "$FIX/dev.netns" "$FIX/dev.netn
 FLIP_PID=$!
 run_case net-churn -- --interval 1ms --dest "127.0.0.1:$PORT" --collect net --net-interfaces '*' \
     --proc-root "$TMP/proc" --stats-every 0s
+# ... and with windows: a slot's window restarts when it takes another interface
+run_case net-churn-window -- --interval 1ms --window 20ms --dest "127.0.0.1:$PORT" --collect net \
+    --net-interfaces '*' --proc-root "$TMP/proc" --stats-every 0s
 kill "$FLIP_PID" 2>/dev/null; wait "$FLIP_PID" 2>/dev/null
 # A numeric --dest cannot change: re-resolving it need not call getaddrinfo.
 run_case re-resolve-numeric -- --interval 1ms --dest "127.0.0.1:$PORT" --resolve-every 1s

@@ -21,6 +21,13 @@
  *    first line is due too. Full datagrams go out full; a partial datagram
  *    goes out only when its own oldest line is due, which keeps the mean fill
  *    high whenever a flush window spans enough lines to fill one.
+ *
+ * Send jitter (packer_jitter): a fleet whose ticks are aligned to the wall
+ * clock would fill and send at the same instants. With jitter, a partial
+ * datagram leaves @lead before its --flush deadline, and once half the ring
+ * is closed its full datagrams leave @sub after that moment (instead of when
+ * the ring is full): each host picks its own lead and sub from its phase, so
+ * the fleet's sends spread over time while no line waits longer than --flush.
  */
 
 enum packer_result {
@@ -38,6 +45,9 @@ struct packer_slot {
 
 struct packer {
     size_t payload;            /* bytes per datagram */
+    double lead;               /* jitter: partial datagrams leave this much before --flush */
+    double sub;                /* jitter: a half-full ring leaves this long after it got so; -1: off */
+    double half_at;            /* when the ring got half full; -1: it is not */
     double flush;              /* seconds a line may wait */
     int nslots;
     struct packer_slot *slots; /* ring of nslots */
@@ -58,6 +68,13 @@ enum packer_result packer_add(struct packer *p, const char *line, size_t len, do
 
 /** Number of slots holding data. */
 int packer_pending(const struct packer *p);
+
+/**
+ * Jitter the sends: partial datagrams leave @lead seconds before their
+ * deadline (0 <= lead <= flush), full ones @sub seconds after half the ring
+ * is closed (@sub < 0: only when the ring is full, the default).
+ */
+void packer_jitter(struct packer *p, double lead, double sub);
 
 /** When the oldest pending line is due, or -1 when nothing is pending. */
 double packer_deadline(const struct packer *p);

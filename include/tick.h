@@ -48,6 +48,13 @@ void window_clock_init(struct window_clock *w, int64_t n);
 int window_clock_tick(struct window_clock *w, int64_t idx, int *fresh);
 
 /**
+ * This host's phase in [0, 1), from @name (the host tag): the same on every
+ * start, spread evenly over a fleet's names (FNV-1a, then a multiplicative
+ * mix). Send jitter places the host's sends by it.
+ */
+double tick_phase(const char *name);
+
+/**
  * A collector due at most once every @period seconds (max(interval, 1 s)),
  * on the first tick of each period of the wall clock: whether it is due at
  * wall-clock time @now, advancing *due (0 at first: due at once). A clock

@@ -26,7 +26,7 @@ enum {
     OPT_INTERVAL = 256, OPT_FLUSH, OPT_PAYLOAD, OPT_DEST, OPT_HOST, OPT_TAG, OPT_PRECISION,
     OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
     OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_WINDOW, OPT_FIELDS, OPT_NET_INTERFACES,
-    OPT_DISKIO_DEVICES, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_DISKIO_DEVICES, OPT_FLUSH_JITTER, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
 };
 
 /* A long option: its name, whether it takes a value, its OPT_* code. */
@@ -41,6 +41,7 @@ enum { no_argument, required_argument };
 static const struct option options[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"flush", required_argument, NULL, OPT_FLUSH},
+    {"flush-jitter", required_argument, NULL, OPT_FLUSH_JITTER},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"dest", required_argument, NULL, OPT_DEST},
     {"host", required_argument, NULL, OPT_HOST},
@@ -84,6 +85,9 @@ void config_usage(void *fp)
           "\n"
           "  --interval DURATION     sampling period, aligned to the wall clock (default 1s, min 1ms)\n"
           "  --flush DURATION        longest a sample waits to be sent (default 1s, or the interval if longer)\n"
+          "  --flush-jitter DURATION spread this host's sends over up to this much of --flush, by a\n"
+          "                          phase taken from the host name, so a fleet does not send at once\n"
+          "                          (default: the whole --flush; 0 = off)\n"
           "  --dest HOST:PORT        receiver (default 127.0.0.1:8089; IPv6 as [::1]:8089); repeat it\n"
           "                          to send every datagram to each (at most 8)\n"
           "  --payload BYTES         datagram payload, 512-65507 (default: the route's MTU less headers)\n"
@@ -466,6 +470,9 @@ static int set_option(struct config *c, struct layer *l, int opt, char *arg, cha
     switch (opt) {
     case OPT_INTERVAL: rc = parse_duration_opt("interval", arg, 0.001, 86400, 0, &v->interval, err, errlen); break;
     case OPT_FLUSH: rc = parse_duration_opt("flush", arg, 0.001, 3600, 0, &v->flush, err, errlen); break;
+    case OPT_FLUSH_JITTER:
+        rc = parse_duration_opt("flush-jitter", arg, 0.001, 3600, 1, &v->flush_jitter, err, errlen);
+        break;
     case OPT_STATS_EVERY:
         rc = parse_duration_opt("stats-every", arg, 0.001, 86400, 1, &v->stats_every, err, errlen);
         break;
@@ -719,7 +726,7 @@ static const struct member {
     int opt;
     size_t off, size;
 } members[] = {
-    MEMBER(OPT_INTERVAL, interval), MEMBER(OPT_FLUSH, flush), MEMBER(OPT_STATS_EVERY, stats_every),
+    MEMBER(OPT_INTERVAL, interval), MEMBER(OPT_FLUSH, flush), MEMBER(OPT_FLUSH_JITTER, flush_jitter), MEMBER(OPT_STATS_EVERY, stats_every),
     MEMBER(OPT_RESOLVE_EVERY, resolve_every), MEMBER(OPT_PAYLOAD, payload), MEMBER(OPT_WINDOW, window),
     MEMBER(OPT_DEST, dest), MEMBER(OPT_DEST, ndest), /* the list, whole */
     MEMBER(OPT_NET_INTERFACES, net_interfaces), MEMBER(OPT_DISKIO_DEVICES, diskio_devices),
@@ -784,6 +791,7 @@ static void set_defaults(struct config *c)
     memset(c, 0, sizeof *c);
     c->interval = 1;
     c->flush = 1;
+    c->flush_jitter = -1; /* the whole --flush */
     c->stats_every = 10;
     c->resolve_every = 30;
     memcpy(c->dest[0].host, "127.0.0.1", sizeof "127.0.0.1");
@@ -889,6 +897,7 @@ static int check_collected(const struct config *c, char *err, size_t errlen)
 static int derive(struct config *c, int flush_given, char *err, size_t errlen)
 {
     if (!flush_given && c->interval > c->flush) c->flush = c->interval;
+    if (c->flush_jitter < 0 || c->flush_jitter > c->flush) c->flush_jitter = c->flush; /* (at most all of it) */
     if (c->host[0]) return CONFIG_OK;
     if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
         memcpy(c->host, "localhost", sizeof "localhost");

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "lineproto.h"
+#include "tick.h"
 #include "udp.h"
 
 #define COLD __attribute__((cold))
@@ -63,7 +64,14 @@ COLD int output_init(struct output *o, const struct config *cfg, size_t line_max
         return EXIT_SETUP;
     }
     if (!(o->take = calloc((size_t)nslots, sizeof *o->take))) goto oom;
-    log_msg(LOG_DEBUG, "payload %zu bytes, %d slots, flush %.3f s", payload, nslots, cfg->flush);
+    if (cfg->flush_jitter > 0) {
+        /* this host's place in the fleet: partial datagrams leave up to the jitter before their
+           deadline, a half-full ring within one interval (or the jitter) of getting so */
+        double phase = tick_phase(cfg->host), j = cfg->flush_jitter;
+        packer_jitter(&o->packer, j * (1 - phase), phase * (cfg->interval < j ? cfg->interval : j));
+    }
+    log_msg(LOG_DEBUG, "payload %zu bytes, %d slots, flush %.3f s, jitter %.3f s", payload, nslots, cfg->flush,
+            cfg->flush_jitter);
     return 0;
 oom:
     snprintf(err, errlen, "out of memory");

@@ -17,7 +17,21 @@ int packer_init(struct packer *p, size_t payload, int nslots, double flush)
     p->payload = payload;
     p->nslots = nslots;
     p->flush = flush;
+    p->sub = -1;
+    p->half_at = -1;
     return 0;
+}
+
+void packer_jitter(struct packer *p, double lead, double sub)
+{
+    p->lead = lead < 0 ? 0 : lead > p->flush ? p->flush : lead;
+    p->sub = sub;
+}
+
+/* The ring is half closed: with jitter, its full datagrams are due @sub later. */
+static int half_closed(const struct packer *p)
+{
+    return p->closed >= (p->nslots + 1) / 2;
 }
 
 static struct packer_slot *slot_at(const struct packer *p, int i)
@@ -36,6 +50,7 @@ enum packer_result packer_add(struct packer *p, const char *line, size_t len, do
         if (p->closed + 1 >= p->nslots) return PACKER_NO_SPACE;
         p->closed++;
         s = slot_at(p, p->closed);
+        if (p->sub >= 0 && p->half_at < 0 && half_closed(p)) p->half_at = now;
     }
     if (s->len == 0) s->first = now;
     memcpy(s->buf + s->len, line, len);
@@ -49,14 +64,16 @@ int packer_pending(const struct packer *p) { return p->closed + (slot_at(p, p->c
 double packer_deadline(const struct packer *p)
 {
     const struct packer_slot *s = slot_at(p, 0);
-    return s->len ? s->first + p->flush : -1;
+    double due = s->len ? s->first + p->flush - p->lead : -1;
+    if (p->half_at >= 0 && (due < 0 || p->half_at + p->sub < due)) due = p->half_at + p->sub;
+    return due;
 }
 
 int packer_take(struct packer *p, int all, double now, struct packer_slot **out)
 {
     const struct packer_slot *open = slot_at(p, p->closed);
     int n = p->closed;
-    if (open->len && (all || open->first + p->flush <= now)) n++;
+    if (open->len && (all || open->first + p->flush - p->lead <= now)) n++;
     for (int i = 0; i < n; i++) out[i] = slot_at(p, i);
     return n;
 }
@@ -75,6 +92,7 @@ void packer_release(struct packer *p, int n)
         p->head = (p->head + n) % p->nslots;
         p->closed -= n;
     }
+    if (!half_closed(p)) p->half_at = -1;
 }
 
 void packer_free(struct packer *p)

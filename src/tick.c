@@ -37,6 +37,16 @@ int window_clock_tick(struct window_clock *w, int64_t idx, int *fresh)
     return idx % n == 0 && !w->skip;
 }
 
+double tick_phase(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull; /* (similar names, agent-01 and agent-02, land far apart) */
+    h ^= h >> 33;
+    return (double)(h >> 11) / 9007199254740992.0; /* 53 bits: [0, 1) */
+}
+
 int tick_due(double *due, double now, double period)
 {
     if (now < *due && now > *due - 2 * period) return 0;

@@ -93,6 +93,7 @@ START_TEST(every_field_sent_is_listed)
     void *states[32] = {0};
     memset(&cfg, 0, sizeof cfg);
     cfg.percpu = cfg.totalcpu = cfg.cpu_time = 1;
+    cfg.interval = 1;
     make_root(root, sizeof root);
     sh.cpus = 2;
     for (int c = 0; c < collector_count; c++) {

@@ -101,6 +101,7 @@ START_TEST(defaults)
     ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
     ck_assert_double_eq_tol(c.interval, 1, 1e-12);
     ck_assert_double_eq_tol(c.flush, 1, 1e-12);
+    ck_assert_double_eq_tol(c.flush_jitter, 1, 1e-12); /* the whole --flush */
     ck_assert_str_eq(c.dest[0].host, "127.0.0.1");
     ck_assert_str_eq(c.dest[0].port, "8089");
     ck_assert_int_eq(c.precision, PREC_NS);
@@ -698,6 +699,22 @@ START_TEST(config_file_errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(flush_jitter)
+{
+    struct config c;
+    ck_assert_int_eq(parse(&c, "--interval", "5s", NULL), CONFIG_OK); /* follows the stretched flush */
+    ck_assert_double_eq_tol(c.flush_jitter, 5, 1e-12);
+    ck_assert_int_eq(parse(&c, "--flush-jitter", "0", NULL), CONFIG_OK);
+    ck_assert_double_eq(c.flush_jitter, 0);
+    ck_assert_int_eq(parse(&c, "--flush", "2s", "--flush-jitter", "300ms", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.flush_jitter, 0.3, 1e-12);
+    ck_assert_int_eq(parse(&c, "--flush", "200ms", "--flush-jitter", "5s", NULL), CONFIG_OK);
+    ck_assert_double_eq_tol(c.flush_jitter, 0.2, 1e-12); /* at most all of --flush */
+    ck_assert_int_eq(parse(&c, "--flush-jitter", "soon", NULL), CONFIG_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "--flush-jitter: 'soon'"));
+}
+END_TEST
+
 START_TEST(proc_root_option_beats_a_bad_host_proc)
 {
     /* --proc-root wins over HOST_PROC, so a HOST_PROC too long to use is no error then */
@@ -884,6 +901,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_file_sets_and_command_line_overrides);
     tcase_add_test(tc, config_file_errors_name_file_and_line);
     tcase_add_test(tc, proc_root_option_beats_a_bad_host_proc);
+    tcase_add_test(tc, flush_jitter);
     tcase_add_test(tc, config_file_flags_and_tag_overrides);
 #ifdef FULL_BUILD
     tcase_add_test(tc, config_file_dests_and_fields_give_way);

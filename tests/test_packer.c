@@ -237,6 +237,40 @@ START_TEST(take_closed_only_unless_due)
 }
 END_TEST
 
+START_TEST(jitter_lead_and_half_ring)
+{
+    /* with jitter: a partial datagram leaves `lead` before its deadline, and a
+       half-closed ring `sub` after it got so, not when it is full; no line
+       ever waits longer than --flush */
+    struct packer p;
+    struct packer_slot *out[4];
+    ck_assert_int_eq(packer_init(&p, 20, 4, 1), 0);
+    packer_jitter(&p, 0.3, 0.004);
+    add_ok(&p, 10, 'a', 10.0);
+    ck_assert_double_eq_tol(packer_deadline(&p), 10.7, 1e-12);
+    ck_assert_int_eq(packer_take(&p, 0, 10.69, out), 0);
+    ck_assert_int_eq(packer_take(&p, 0, 10.7, out), 1);
+    packer_release(&p, 1);
+    /* two of four slots closed at 20.002: due 20.006, before slot 0's own 20.7 */
+    add_ok(&p, 10, 'b', 20.0);
+    add_ok(&p, 10, 'c', 20.0);
+    add_ok(&p, 10, 'd', 20.001); /* closes slot 0 */
+    ck_assert_double_eq_tol(packer_deadline(&p), 20.7, 1e-12);
+    add_ok(&p, 10, 'e', 20.001);
+    add_ok(&p, 10, 'f', 20.002); /* closes slot 1: half the ring */
+    ck_assert_double_eq_tol(packer_deadline(&p), 20.006, 1e-12);
+    ck_assert_int_eq(packer_take(&p, 0, 20.006, out), 2); /* the closed ones; the open one waits */
+    ck_assert_int_eq(out[0]->buf[0], 'b');
+    ck_assert_int_eq(out[1]->buf[0], 'd');
+    packer_release(&p, 2);
+    ck_assert_double_eq_tol(packer_deadline(&p), 20.702, 1e-12); /* f's, lead before its flush */
+    /* a lead past the flush is the flush: a line is sent as it comes, never held */
+    packer_jitter(&p, 5, -1);
+    ck_assert_double_eq_tol(packer_deadline(&p), 20.002, 1e-12);
+    packer_free(&p);
+}
+END_TEST
+
 START_TEST(take_closed_plus_due_open)
 {
     struct packer p;
@@ -389,6 +423,7 @@ static Suite *packer_suite(void)
     tcase_add_test(tc, deadline_follows_oldest_slot);
     tcase_add_test(tc, take_closed_only_unless_due);
     tcase_add_test(tc, take_closed_plus_due_open);
+    tcase_add_test(tc, jitter_lead_and_half_ring);
     tcase_add_test(tc, ring_wraps_in_order);
     tcase_add_test(tc, first_is_time_of_first_line);
     suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
  * timing, here by arithmetic.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tick.h"
@@ -203,6 +204,25 @@ START_TEST(once_a_second)
 }
 END_TEST
 
+START_TEST(phase_is_stable_and_spread)
+{
+    /* the same name, the same phase; a fleet's names spread over [0, 1) */
+    char name[32];
+    int bins[10] = {0};
+    ck_assert(tick_phase("web-1") == tick_phase("web-1"));
+    ck_assert(tick_phase("agent-01") != tick_phase("agent-02"));
+    for (int i = 0; i < 1000; i++) {
+        double p;
+        snprintf(name, sizeof name, "agent-%02d", i);
+        p = tick_phase(name);
+        ck_assert(p >= 0 && p < 1);
+        bins[(int)(p * 10)]++;
+    }
+    for (int b = 0; b < 10; b++) ck_assert_msg(bins[b] > 60 && bins[b] < 140, "bin %d: %d of 1000", b, bins[b]);
+    ck_assert(tick_phase("") >= 0 && tick_phase("") < 1);
+}
+END_TEST
+
 static Suite *tick_suite(void)
 {
     Suite *s = suite_create("tick");
@@ -219,6 +239,7 @@ static Suite *tick_suite(void)
     tcase_add_test(tc, clock_stepped_back);
     tcase_add_test(tc, brute_force_against_a_reference);
     tcase_add_test(tc, once_a_second);
+    tcase_add_test(tc, phase_is_stable_and_spread);
     suite_add_tcase(s, tc);
     return s;
 }

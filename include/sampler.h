@@ -30,7 +30,8 @@ struct sampler_slot {
     unsigned char *meas;         /* fixed series: each one's measurement */
     struct series_group group;   /* dynamic series: their prefixes */
     const struct match_list *keep[COLLECTOR_MAX_MEASUREMENTS]; /* --fields per measurement (NULL: every field) */
-    struct window_acc *win;      /* --window, windowed collectors: one per fixed series */
+    struct window_acc *win;      /* --window, windowed collectors: one per fixed series or slot */
+    unsigned *wgen;              /* slots: the generation each window belongs to */
     double due;                  /* COLLECTOR_ONCE_A_SECOND: next due (wall clock) */
     int sampled;                 /* sampled this tick: its lines go out */
 };

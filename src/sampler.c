@@ -51,8 +51,10 @@ COLD static int add_series(struct sampler *s, struct sampler_slot *r, struct ser
         else if (i == 0) r->first = k;
     }
     r->n = c->slot_tag ? 0 : n;
-    if (rc == 0 && s->cfg->window > 0 && (c->flags & COLLECTOR_EVERY_TICK) && r->n > 0 &&
-        !(r->win = calloc((size_t)r->n, sizeof *r->win)))
+    /* windows: one per fixed series, or per slot (reset when the slot takes another series) */
+    if (rc == 0 && s->cfg->window > 0 && (c->flags & COLLECTOR_EVERY_TICK) && n > 0 &&
+        (!(r->win = calloc((size_t)n, sizeof *r->win)) ||
+         (c->slot_tag && !(r->wgen = calloc((size_t)n, sizeof *r->wgen)))))
         rc = SERIES_NO_MEMORY;
     if (rc == SERIES_NO_MEMORY) snprintf(err, errlen, "out of memory");
     return rc == 0 ? 0 : rc == SERIES_TOO_LONG ? EXIT_USAGE : EXIT_SETUP;
@@ -120,6 +122,7 @@ COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series
 void sampler_sample(struct sampler *s, int closing, int force, double wall, double now)
 {
     s->shared.now = now;
+    s->shared.closing = closing;
     for (int i = 0; i < s->nrun; i++) {
         struct sampler_slot *r = &s->run[i];
         const char *failed;
@@ -137,7 +140,8 @@ void sampler_sample(struct sampler *s, int closing, int force, double wall, doub
 void sampler_window_reset(struct sampler *s)
 {
     for (int i = 0; i < s->nrun; i++)
-        for (int k = 0; s->run[i].win && k < s->run[i].n; k++) window_reset(&s->run[i].win[k]);
+        for (int k = 0; s->run[i].win && k < (s->run[i].c->slot_tag ? s->run[i].group.nslots : s->run[i].n); k++)
+            window_reset(&s->run[i].win[k]);
 }
 
 /* Fixed series @k of @r: into its window (out when @closing), or out as read. */
@@ -161,9 +165,9 @@ static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const s
     output_line(out, prefix, plen, r->keep[m], s->wfields, n, ts, now);
 }
 
-/* Slot @k of @r's series that come and go. */
+/* Slot @k of @r's series that come and go: into its window (out when @closing), or out as read. */
 static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
-                      struct output *out, int64_t ts, double now)
+                      struct output *out, int closing, int after_gap, int64_t ts, double now)
 {
     unsigned gen = 0;
     size_t plen;
@@ -171,6 +175,19 @@ static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const st
     int n = r->c->fields(r->st, k, &s->shared, s->fields);
     if (n == 0) return;
     name = r->c->slot(r->st, k, &gen);
+    if (r->win) {
+        if (r->wgen[k] != gen) { /* another series in the slot: its window starts afresh */
+            window_reset(&r->win[k]);
+            r->wgen[k] = gen;
+        }
+        if (!after_gap) window_add(&r->win[k], s->fields, n);
+        if (!closing) return;
+        n = window_fields(&r->win[k], s->fields, n, s->wfields, SAMPLE_MAX_FIELDS);
+        window_reset(&r->win[k]);
+        prefix = series_group_prefix(series, &r->group, k, name, gen, &plen);
+        if (prefix) output_line(out, prefix, plen, r->keep[0], s->wfields, n, ts, now);
+        return;
+    }
     prefix = series_group_prefix(series, &r->group, k, name, gen, &plen);
     if (prefix) output_line(out, prefix, plen, r->keep[0], s->fields, n, ts, now);
 }
@@ -183,7 +200,7 @@ void sampler_emit(struct sampler *s, const struct series_set *series, struct out
         struct sampler_slot *r = &s->run[i];
         if (!r->sampled) continue;
         if (r->c->slot_tag)
-            for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, ts, now);
+            for (int k = 0; k < r->group.nslots; k++) emit_slot(s, r, k, series, out, closing, after_gap, ts, now);
         else
             for (int k = 0; k < r->n; k++) emit_fixed(s, r, k, series, out, closing, after_gap, ts, now);
     }
@@ -226,6 +243,7 @@ COLD void sampler_close(struct sampler *s)
         free(r->st);
         free(r->meas);
         free(r->win);
+        free(r->wgen);
         series_group_free(&r->group);
     }
     free(s->run);

@@ -687,8 +687,12 @@ int cgroup_open(struct cgroup_collector *c, const char *root, const struct match
         return -1;
     }
     if (slots_init(&c->slots, c->nslots, CGROUP_NAME_MAX, 0, err, errlen) < 0) goto oom;
-    if (!(c->slot = calloc((size_t)c->nslots, sizeof *c->slot))) goto oom;
-    for (int k = 0; k < c->nslots; k++) close_files(&c->slot[k]);
+    if (!(c->slot = calloc((size_t)c->nslots, sizeof *c->slot))) {
+        c->nslots = 0;
+        goto oom;
+    }
+    for (int k = 0; k < c->nslots; k++)
+        for (int f = 0; f < CGROUP_NFILES; f++) c->slot[k].fd[f] = -1; /* (calloc's 0 is stdin) */
     return 0;
 oom:
     snprintf(err, errlen, "out of memory for the cgroup tables");

@@ -43,16 +43,18 @@ LIBEV ?= -lev
 LIBS = $(LIBEV) -pthread
 
 # Optional collectors (cpu, mem and system are always built). kernel also
-# brings processes. The tiny build: make COLLECTORS= (what fits the size
+# brings processes; cgroup links pressure.c for its parser (the pressure
+# collector stays out of the table unless asked for). The tiny build: make COLLECTORS= (what fits the size
 # targets of `make size`); a collector left out is refused by --collect.
-OPTIONAL_COLLECTORS = kernel pressure net diskio
+OPTIONAL_COLLECTORS = kernel pressure net diskio cgroup
 COLLECTORS ?= $(OPTIONAL_COLLECTORS)
 COLLECTORS_BUILT = $(filter $(OPTIONAL_COLLECTORS),$(COLLECTORS))
 COLLECTORS_OFF = $(filter-out $(COLLECTORS_BUILT),$(OPTIONAL_COLLECTORS))
 COLLECTOR_CFLAGS = $(foreach c,$(COLLECTORS_OFF),-DPROCFLUX_NO_$(shell echo $(c) | tr a-z A-Z))
 
 SRCS = src/log.c src/procfile.c src/procparse.c src/slots.c src/cpu.c src/mem.c src/system.c \
-       $(COLLECTORS_BUILT:%=src/%.c) src/collector.c \
+       $(sort $(COLLECTORS_BUILT:%=src/%.c) $(if $(filter cgroup,$(COLLECTORS_BUILT)),src/pressure.c)) \
+       src/collector.c \
        src/match.c src/window.c src/tick.c src/series.c src/lineproto.c src/packer.c src/udp.c \
        src/output.c src/telemetry.c src/sampler.c src/config.c src/agent.c
 OBJS = $(SRCS:src/%.c=build/%.o)
@@ -111,6 +113,7 @@ integration: procflux
 	tests/integration/fixtures.sh ./procflux
 	tests/integration/window_fanout.sh ./procflux
 	tests/integration/collectors.sh ./procflux
+	tests/integration/cgroup.sh ./procflux
 	tests/integration/fixtures_collectors.sh ./procflux
 	tests/integration/promises.py ./procflux
 	tests/integration/resolution.py ./procflux

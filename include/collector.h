@@ -54,6 +54,8 @@ struct collector_shared {
     int cpus;               /* CPUs online: cpu lines of the last /proc/stat reading, else the CPUs
                                this process may run on (what Telegraf's runtime.NumCPU says) */
     double now;             /* monotonic seconds, for rate-limited warnings */
+    int closing;            /* this sample's lines go out now (a window's last tick, or every tick without
+                               --window): a windowed collector may read what is not windowed only then */
 };
 
 /** What a collector's open hook gets. */

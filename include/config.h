@@ -54,6 +54,9 @@ struct config {
     int nfieldsets;
     struct match_list net_interfaces;  /* n == 0: every interface but lo */
     struct match_list diskio_devices;  /* n == 0: whole disks */
+    struct match_list cgroups;         /* n == 0: CGROUP_DEFAULT_PATTERNS (cgroup.h) */
+    char cgroup_root[200];  /* "" → /sys/fs/cgroup (env HOST_CGROUP) */
+    int cgroup_depth;       /* --cgroup-depth, 1..16 (default 3) */
     char strings[4096];     /* pattern lists live here (split in place) */
     size_t strings_used;
     char host[256];         /* value of the host tag */
@@ -81,7 +84,8 @@ struct config {
 /**
  * Fill @c from, lowest precedence first: the defaults, the config file
  * (--config FILE, else CONFIG_DEFAULT_FILE when present; "--config ''" reads
- * none), the environment (HOST_PROC, as --proc-root) and @argv. Each source
+ * none), the environment (HOST_PROC as --proc-root, HOST_CGROUP as
+ * --cgroup-root) and @argv. Each source
  * is read on its own and every value validated as it is read (errors in the
  * file name the file and the line); then, for every setting, the highest
  * source that set it wins. A list (--dest, --net-interfaces,

@@ -19,6 +19,9 @@
 #ifndef PROCFLUX_NO_DISKIO
 #include "diskio.h"
 #endif
+#ifndef PROCFLUX_NO_CGROUP
+#include "cgroup.h"
+#endif
 
 /*
  * The table. Order matters twice: collectors are sampled in this order (cpu
@@ -43,6 +46,9 @@ const struct collector *const collector_table[] = {
 #ifndef PROCFLUX_NO_DISKIO
     &collector_diskio,
 #endif
+#ifndef PROCFLUX_NO_CGROUP
+    &collector_cgroup,
+#endif
 };
 const int collector_count = (int)(sizeof collector_table / sizeof collector_table[0]);
 
@@ -58,6 +64,9 @@ static const char *const left_out[] = {
 #endif
 #ifdef PROCFLUX_NO_DISKIO
     "diskio",
+#endif
+#ifdef PROCFLUX_NO_CGROUP
+    "cgroup",
 #endif
     NULL,
 };

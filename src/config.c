@@ -26,7 +26,8 @@ enum {
     OPT_INTERVAL = 256, OPT_FLUSH, OPT_PAYLOAD, OPT_DEST, OPT_HOST, OPT_TAG, OPT_PRECISION,
     OPT_NO_PERCPU, OPT_NO_TOTALCPU, OPT_CPU_TIME, OPT_PROC_ROOT, OPT_STDOUT, OPT_ONCE,
     OPT_STATS_EVERY, OPT_RESOLVE_EVERY, OPT_COLLECT, OPT_WINDOW, OPT_FIELDS, OPT_NET_INTERFACES,
-    OPT_DISKIO_DEVICES, OPT_FLUSH_JITTER, OPT_CONFIG, OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_DISKIO_DEVICES, OPT_FLUSH_JITTER, OPT_CGROUPS, OPT_CGROUP_ROOT, OPT_CGROUP_DEPTH, OPT_CONFIG, OPT_VERBOSE,
+    OPT_QUIET, OPT_HELP, OPT_VERSION,
 };
 
 /* A long option: its name, whether it takes a value, its OPT_* code. */
@@ -60,6 +61,9 @@ static const struct option options[] = {
     {"fields", required_argument, NULL, OPT_FIELDS},
     {"net-interfaces", required_argument, NULL, OPT_NET_INTERFACES},
     {"diskio-devices", required_argument, NULL, OPT_DISKIO_DEVICES},
+    {"cgroups", required_argument, NULL, OPT_CGROUPS},
+    {"cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT},
+    {"cgroup-depth", required_argument, NULL, OPT_CGROUP_DEPTH},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -106,6 +110,11 @@ void config_usage(void *fp)
           "                          (bytes_recv_rate_max, ...), the rest as last read\n"
           "  --net-interfaces LIST   interfaces for net, comma-separated, * and ? match (default: all but lo)\n"
           "  --diskio-devices LIST   devices for diskio, comma-separated, * and ? match (default: whole disks)\n"
+          "  --cgroups LIST          cgroups for cgroup: paths under the root, comma-separated, * and ?\n"
+          "                          match within one path segment (default: services, users, VMs,\n"
+          "                          containers and pods: system.slice/*,docker/*,kubepods*/*/*pod*,...)\n"
+          "  --cgroup-root DIR       the cgroup mount (env HOST_CGROUP; default /sys/fs/cgroup)\n"
+          "  --cgroup-depth N        walk no deeper than N levels under the root, 1-16 (default 3)\n"
           "  --no-percpu             no per-core cpu series\n"
           "  --no-totalcpu           no cpu-total series\n"
           "  --cpu-time              add time_* fields (seconds) to cpu\n"
@@ -410,11 +419,13 @@ static int parse_patterns(struct config *c, const char *opt, const char *val, st
     return CONFIG_OK;
 }
 
-/* --net-interfaces or --diskio-devices: one list per source. */
+/* --net-interfaces, --diskio-devices or --cgroups: one list per source. */
 static int parse_filter(struct config *c, struct layer *l, int opt, const char *val, char *err, size_t errlen)
 {
-    const char *name = opt == OPT_NET_INTERFACES ? "net-interfaces" : "diskio-devices";
-    struct match_list *list = opt == OPT_NET_INTERFACES ? &l->v.net_interfaces : &l->v.diskio_devices;
+    const char *name = opt == OPT_NET_INTERFACES ? "net-interfaces" : opt == OPT_CGROUPS ? "cgroups" : "diskio-devices";
+    struct match_list *list = opt == OPT_NET_INTERFACES ? &l->v.net_interfaces
+                              : opt == OPT_CGROUPS      ? &l->v.cgroups
+                                                        : &l->v.diskio_devices;
     if (l->set & OPT_BIT(opt))
         return fail(err, errlen, "--%s: '%s' is a second list; give all names in one, comma-separated", name,
                     val);
@@ -453,12 +464,24 @@ static int parse_fields(struct config *c, struct config *v, const char *val, cha
     return parse_patterns(c, "fields", colon + 1, &fs->keep, err, errlen);
 }
 
-static int parse_proc_root(struct config *v, const char *arg, char *err, size_t errlen)
+/* --proc-root or --cgroup-root (@what) into @dst (200 bytes). */
+static int parse_root(char *dst, const char *what, const char *arg, char *err, size_t errlen)
 {
-    if (!arg[0]) return fail(err, errlen, "--proc-root: the directory is empty; give a directory such as /host/proc");
-    if (strlen(arg) >= sizeof v->proc_root)
-        return fail(err, errlen, "--proc-root: '%.40s...' is longer than %zu bytes", arg, sizeof v->proc_root - 1);
-    memcpy(v->proc_root, arg, strlen(arg) + 1);
+    if (!arg[0]) return fail(err, errlen, "%s: the directory is empty; give a directory such as /host/proc", what);
+    if (strlen(arg) >= sizeof ((struct config *)0)->proc_root)
+        return fail(err, errlen, "%s: '%.40s...' is longer than %zu bytes", what, arg,
+                    sizeof ((struct config *)0)->proc_root - 1);
+    memcpy(dst, arg, strlen(arg) + 1);
+    return CONFIG_OK;
+}
+
+static int parse_cgroup_depth(struct config *v, const char *arg, char *err, size_t errlen)
+{
+    const char *p = arg, *end = arg + strlen(arg);
+    uint64_t d;
+    if (!pp_u64(&p, end, &d) || p != end || arg[0] == ' ' || d < 1 || d > 16)
+        return fail(err, errlen, "--cgroup-depth: '%s' is not a whole number from 1 to 16", arg);
+    v->cgroup_depth = (int)d;
     return CONFIG_OK;
 }
 
@@ -488,8 +511,11 @@ static int set_option(struct config *c, struct layer *l, int opt, char *arg, cha
     case OPT_COLLECT: rc = parse_collect(v, arg, err, errlen); break;
     case OPT_FIELDS: rc = parse_fields(c, v, arg, err, errlen); break;
     case OPT_NET_INTERFACES:
-    case OPT_DISKIO_DEVICES: rc = parse_filter(c, l, opt, arg, err, errlen); break;
-    case OPT_PROC_ROOT: rc = parse_proc_root(v, arg, err, errlen); break;
+    case OPT_DISKIO_DEVICES:
+    case OPT_CGROUPS: rc = parse_filter(c, l, opt, arg, err, errlen); break;
+    case OPT_PROC_ROOT: rc = parse_root(v->proc_root, "--proc-root", arg, err, errlen); break;
+    case OPT_CGROUP_ROOT: rc = parse_root(v->cgroup_root, "--cgroup-root", arg, err, errlen); break;
+    case OPT_CGROUP_DEPTH: rc = parse_cgroup_depth(v, arg, err, errlen); break;
     default: return fail(err, errlen, "internal: option %d takes no value", opt);
     }
     if (rc != CONFIG_OK) return CONFIG_ERR;
@@ -601,17 +627,28 @@ static int read_argv(struct config *c, struct layer *l, int argc, char **argv, c
 }
 
 /*
- * The environment into @l: HOST_PROC (empty: unset) is --proc-root. Not
- * looked at when the command line (@argv) gives --proc-root: it wins anyway.
+ * The environment into @l: HOST_PROC (empty: unset) is --proc-root,
+ * HOST_CGROUP --cgroup-root. Not looked at when the command line (@argv)
+ * gives the option: it wins anyway.
  */
 static int read_env(struct layer *l, const struct layer *argv, char *err, size_t errlen)
 {
-    const char *env = getenv("HOST_PROC");
-    if (!env || !env[0] || (argv->set & OPT_BIT(OPT_PROC_ROOT))) return CONFIG_OK;
-    if (strlen(env) >= sizeof l->v.proc_root)
-        return fail(err, errlen, "HOST_PROC: '%.40s...' is longer than %zu bytes", env, sizeof l->v.proc_root - 1);
-    memcpy(l->v.proc_root, env, strlen(env) + 1);
-    l->set |= OPT_BIT(OPT_PROC_ROOT);
+    static const struct {
+        const char *name;
+        int opt;
+        size_t off;
+    } vars[] = {{"HOST_PROC", OPT_PROC_ROOT, offsetof(struct config, proc_root)},
+                {"HOST_CGROUP", OPT_CGROUP_ROOT, offsetof(struct config, cgroup_root)}};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *env = getenv(vars[i].name);
+        char *dst = (char *)&l->v + vars[i].off;
+        if (!env || !env[0] || (argv->set & OPT_BIT(vars[i].opt))) continue;
+        if (strlen(env) >= sizeof l->v.proc_root)
+            return fail(err, errlen, "%s: '%.40s...' is longer than %zu bytes", vars[i].name, env,
+                        sizeof l->v.proc_root - 1);
+        memcpy(dst, env, strlen(env) + 1);
+        l->set |= OPT_BIT(vars[i].opt);
+    }
     return CONFIG_OK;
 }
 
@@ -730,6 +767,7 @@ static const struct member {
     MEMBER(OPT_RESOLVE_EVERY, resolve_every), MEMBER(OPT_PAYLOAD, payload), MEMBER(OPT_WINDOW, window),
     MEMBER(OPT_DEST, dest), MEMBER(OPT_DEST, ndest), /* the list, whole */
     MEMBER(OPT_NET_INTERFACES, net_interfaces), MEMBER(OPT_DISKIO_DEVICES, diskio_devices),
+    MEMBER(OPT_CGROUPS, cgroups), MEMBER(OPT_CGROUP_ROOT, cgroup_root), MEMBER(OPT_CGROUP_DEPTH, cgroup_depth),
     MEMBER(OPT_HOST, host), MEMBER(OPT_PRECISION, precision), MEMBER(OPT_COLLECT, collect),
     MEMBER(OPT_PROC_ROOT, proc_root), MEMBER(OPT_NO_PERCPU, percpu), MEMBER(OPT_NO_TOTALCPU, totalcpu),
     MEMBER(OPT_CPU_TIME, cpu_time), MEMBER(OPT_STDOUT, to_stdout), MEMBER(OPT_ONCE, once),
@@ -800,6 +838,7 @@ static void set_defaults(struct config *c)
     c->precision = PREC_NS;
     for (const char *const *d = config_default_collect; *d; d++) c->collect |= config_bit(*d);
     c->percpu = c->totalcpu = 1;
+    c->cgroup_depth = 3;
 }
 
 /* The measurement sent under @c whose series set tag @key itself, or NULL. */
@@ -888,6 +927,19 @@ static int check_collected(const struct config *c, char *err, size_t errlen)
         return fail(err, errlen, "--net-interfaces: the net collector is off; add net to --collect");
     if (c->diskio_devices.n && !(c->collect & config_bit("diskio")))
         return fail(err, errlen, "--diskio-devices: the diskio collector is off; add diskio to --collect");
+    if (c->cgroups.n && !(c->collect & config_bit("cgroup")))
+        return fail(err, errlen, "--cgroups: the cgroup collector is off; add cgroup to --collect");
+    for (int i = 0; i < c->cgroups.n; i++) {
+        const char *p = c->cgroups.pat[i];
+        int d = 1;
+        if (p[0] == '/' || p[strlen(p) - 1] == '/' || strstr(p, "//"))
+            return fail(err, errlen, "--cgroups: '%s' is not a path relative to the cgroup root (no leading, "
+                        "trailing or double '/'); e.g. system.slice/*", p);
+        for (; *p; p++) d += *p == '/';
+        if (d > c->cgroup_depth)
+            return fail(err, errlen, "--cgroups: '%s' is %d levels deep, past --cgroup-depth %d; raise it or "
+                        "shorten the pattern", c->cgroups.pat[i], d, c->cgroup_depth);
+    }
     for (int i = 0; i < c->nfieldsets; i++)
         if (check_fieldset(c, &c->fieldsets[i], err, errlen) != CONFIG_OK) return CONFIG_ERR;
     return CONFIG_OK;

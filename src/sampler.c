@@ -122,6 +122,7 @@ COLD int sampler_open(struct sampler *s, const struct config *cfg, struct series
 void sampler_sample(struct sampler *s, int closing, int force, double wall, double now)
 {
     s->shared.now = now;
+    s->shared.closing = closing;
     for (int i = 0; i < s->nrun; i++) {
         struct sampler_slot *r = &s->run[i];
         const char *failed;
@@ -176,7 +177,7 @@ static void emit_fixed(struct sampler *s, struct sampler_slot *r, int k, const s
     output_line(out, prefix, plen, r->keep[m], f, n, ts, now);
 }
 
-/* Slot @k of @r's series that come and go. */
+/* Slot @k of @r's series that come and go: into its window (out when @closing), or out as read. */
 static void emit_slot(struct sampler *s, struct sampler_slot *r, int k, const struct series_set *series,
                       struct output *out, int closing, int after_gap, int64_t ts, double now)
 {

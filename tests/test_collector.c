@@ -94,8 +94,11 @@ START_TEST(every_field_sent_is_listed)
     memset(&cfg, 0, sizeof cfg);
     cfg.percpu = cfg.totalcpu = cfg.cpu_time = 1;
     cfg.interval = 1;
+    /* cgroup reads a cgroup tree, not the proc root (its default patterns match system.slice/ there) */
+    snprintf(cfg.cgroup_root, sizeof cfg.cgroup_root, "%.199s", fixture_path("cgroup-v2", ""));
     make_root(root, sizeof root);
     sh.cpus = 2;
+    sh.closing = 1;
     for (int c = 0; c < collector_count; c++) {
         const struct collector *e = collector_table[c];
         void *st = states[c] = calloc(1, e->size);

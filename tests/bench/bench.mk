@@ -11,7 +11,7 @@ BENCH_DIR = build/bench
 NOALLOC_DIR = build/noalloc
 BENCH_BINS = $(BENCH_DIR)/sink $(BENCH_DIR)/floor $(BENCH_DIR)/cpuclock
 
-.PHONY: bench bench-long bench-tools bench-deps noalloc
+.PHONY: bench bench-long bench-tools bench-deps noalloc bench-cgroup
 
 $(BENCH_DIR) $(NOALLOC_DIR):
 	mkdir -p $@
@@ -43,6 +43,11 @@ bench-deps:
 
 bench: procflux bench-tools bench-deps
 	tests/bench/bench.sh
+
+# make bench-cgroup: cost per tick with 10 and 200 cgroups beside the host-only
+# cost (root: it makes the cgroups); the table in BENCHMARKS.md.
+bench-cgroup: procflux
+	tests/bench/cgroup_bench.sh ./procflux
 
 bench-long: procflux bench-tools
 	BENCH_LONG=1 tests/bench/bench.sh

@@ -28,7 +28,7 @@ FUZZ_DIR = build/fuzz
 # log.c: their table entries log warnings; slots.c: net.c and diskio.c). A
 # filter on SRCS, so a collector left out of the build is simply not linked.
 FUZZ_LIB = $(filter src/log.c src/procparse.c src/procfile.c src/slots.c src/cpu.c src/mem.c src/system.c \
-                    src/kernel.c src/pressure.c src/net.c src/diskio.c src/match.c \
+                    src/kernel.c src/pressure.c src/net.c src/diskio.c src/cgroup.c src/match.c \
                     src/lineproto.c,$(SRCS))
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 

@@ -6,7 +6,7 @@
 #   collectors_built BIN   prints the built optional collectors, comma-separated
 #   collectors_off BIN     prints the left-out ones, comma-separated
 
-OPTIONAL_COLLECTORS="kernel processes pressure net diskio"
+OPTIONAL_COLLECTORS="kernel processes pressure net diskio cgroup"
 
 collector_built() { # $1: binary, $2: collector
     local err rc

@@ -24,6 +24,7 @@
 #   SOAK_RXQ_POLL=0.005     period (s) of the sampler of the listener socket's receive
 #                           queue (its peak vs rcvbuf is the headroom left); 0: off
 #   SOAK_KEEP=1             keep the work dir (agent logs, influxd log, results)
+#   SOAK_ARGS="..."         more options for every agent (e.g. --flush-jitter 0)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:-./procflux}")
@@ -118,7 +119,8 @@ echo "0 0 0" > "$work/rxq"
 [ "$rxq_poll" != 0 ] && rxq_sampler "$rxq_poll" "$work/rxq"
 for i in $(seq 1 "$agents"); do
     host=$(printf 'agent-%02d' "$i")
-    "$bin" --interval "$rate" --stats-every 1s --dest "127.0.0.1:$INFLUX_UDP" --host "$host" \
+    # shellcheck disable=SC2086  # SOAK_ARGS is a word list
+    "$bin" --interval "$rate" --stats-every 1s --dest "127.0.0.1:$INFLUX_UDP" --host "$host" ${SOAK_ARGS:-} \
         2> "$work/$host.err" &
     pids+=($!)
 done

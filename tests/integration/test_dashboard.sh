@@ -75,6 +75,13 @@ else
         nok "procflux ${stats_run_secs}s run (--stats-every 500ms) ended with status $rc, $(wc -c <"$tmp/run.lp") bytes of output: $(head -c 300 "$tmp/run.err")"
     fi
     lp_files=("$tmp/once.lp" "$tmp/run.lp")
+    # Run 3: the cgroup collector on the v2 fixture tree (its usage fields
+    # need two readings), when this build has it.
+    if "$bin" --help | grep -q 'cgroup$\|cgroup,\|, cgroup'; then
+        timeout -s INT -k 3 1.5 "$bin" --stdout --interval 200ms --stats-every 0 --collect cgroup \
+            --cgroup-root "$root/tests/fixtures/cgroup-v2" >"$tmp/cgroup.lp" 2>"$tmp/cgroup.err"
+        lp_files+=("$tmp/cgroup.lp")
+    fi
 fi
 
 mapfile -t dashboards < <(find "$root/contrib/chronograf" -name '*.dashboard' -type f 2>/dev/null | sort)

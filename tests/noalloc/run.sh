@@ -123,6 +123,22 @@ run_case net-churn -- --interval 1ms --dest "127.0.0.1:$PORT" --collect net --ne
 run_case net-churn-window -- --interval 1ms --window 20ms --dest "127.0.0.1:$PORT" --collect net \
     --net-interfaces '*' --proc-root "$TMP/proc" --stats-every 0s
 kill "$FLIP_PID" 2>/dev/null; wait "$FLIP_PID" 2>/dev/null
+# cgroups: the fixture tree (v2) and this host's mount, walked once a second
+# (getdents64, opens at the walk, pread per tick), with --window (windows per
+# slot). As root with a writable cpuacct hierarchy, a cgroup comes and goes
+# every 0.2 s during the run (slots freed and taken, files closed and opened).
+CGFIX=$(cd "$(dirname "$0")/../fixtures/cgroup-v2" && pwd)
+run_case cgroup-v2-fixture -- --interval 1ms --dest "127.0.0.1:$PORT" --collect cgroup --cgroup-root "$CGFIX" \
+    --cgroups 'system.slice/*,user.slice' --stats-every 100ms
+CHURN_PID=
+if [ -w /sys/fs/cgroup/cpuacct ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+    (for _ in $(seq 40); do mkdir /sys/fs/cgroup/cpuacct/pfnoalloc 2>/dev/null; sleep 0.1
+        rmdir /sys/fs/cgroup/cpuacct/pfnoalloc 2>/dev/null; sleep 0.1; done) &
+    CHURN_PID=$!
+fi
+run_case cgroup-host-window -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" --collect cpu,cgroup \
+    --cgroups '*,*/*' --stats-every 100ms
+[ -n "$CHURN_PID" ] && { kill "$CHURN_PID" 2>/dev/null; wait "$CHURN_PID" 2>/dev/null; rmdir /sys/fs/cgroup/cpuacct/pfnoalloc 2>/dev/null; }
 # A numeric --dest cannot change: re-resolving it need not call getaddrinfo.
 run_case re-resolve-numeric -- --interval 1ms --dest "127.0.0.1:$PORT" --resolve-every 1s
 # A name has to go through getaddrinfo, which allocates inside libc.

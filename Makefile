@@ -110,6 +110,7 @@ integration: procflux
 	tests/integration/fixtures.sh ./procflux
 	tests/integration/window_fanout.sh ./procflux
 	tests/integration/collectors.sh ./procflux
+	tests/integration/precision.sh ./procflux
 	tests/integration/fixtures_collectors.sh ./procflux
 	tests/integration/promises.py ./procflux
 	tests/integration/test_install.sh

@@ -70,4 +70,4 @@ for listener in - n u ms s us; do
     influxd_stop
 done
 
-python3 "$here/precision_check.py" check "$results"
+python3 "$here/precision_check.py" check "$results" "$bin"

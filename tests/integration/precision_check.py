@@ -5,7 +5,9 @@
                                            prints "PROCFLUX_ARG LISTENER_PRECISION", read from
                                            `docker-compose config` (procflux's --precision and
                                            the precision the influxdb service's entrypoint sets)
-  precision_check.py check RESULTS         the checks over what precision.sh wrote
+  precision_check.py check RESULTS [BIN]   the checks over what precision.sh wrote; with BIN,
+                                           also the demo's procflux command line for each
+                                           PROCFLUX_PRECISION (and PROCFLUX_INTERVAL=1s with s)
 
 RESULTS holds, per combination, "combo LABEL PROCFLUX_ARG LISTENER EXPECT" and
 "Q_LABEL <the points' JSON>" and "now_LABEL <ns at query time>"; EXPECT is
@@ -13,6 +15,7 @@ RESULTS holds, per combination, "combo LABEL PROCFLUX_ARG LISTENER EXPECT" and
 precision) or "1970" (the wrong pairing that InfluxDB reads as nanoseconds).
 Prints "N passed, M failed".
 """
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -27,15 +30,41 @@ UNIT_NS = {"ns": 1, "n": 1, "us": 1000, "u": 1000, "ms": 10**6, "s": 10**9}
 SLACK_NS = 10 * 10**9   # "within seconds of now": the run lasts about 3 s
 
 
-def compose_pair(value):
-    """(procflux's --precision, the listener's precision) the compose file gives for value."""
-    import yaml  # python3-yaml; only this mode needs it
+def compose_config(**env):
+    """The services of docker-compose.yml as `docker-compose config` renders them with env."""
+    import yaml  # python3-yaml (docker-compose depends on it); only the compose modes need it
     exe = shutil.which("docker-compose")
     cmd = [exe] if exe else ["docker", "compose"]
-    env = dict(os.environ, PROCFLUX_PRECISION=value)
+    env = dict(os.environ, **env)
     out = subprocess.run(cmd + ["-f", os.path.join(pfhelp.REPO, "docker-compose.yml"), "config"],
                          env=env, check=True, capture_output=True, text=True).stdout
-    svc = yaml.safe_load(out)["services"]
+    return yaml.safe_load(out)["services"]
+
+
+def check_compose_cmdlines(binary):
+    """The demo's procflux command line starts for every PROCFLUX_PRECISION, except s with the
+    default 100ms interval, which exits 2 at start (documented beside the knob) and starts with
+    PROCFLUX_INTERVAL=1s."""
+    cases = [(v, None, 0) for v in ("ns", "n", "us", "u", "ms")] + [("s", None, 2), ("s", "1s", 0)]
+    for value, interval, want in cases:
+        env = {"PROCFLUX_PRECISION": value}
+        if interval:
+            env["PROCFLUX_INTERVAL"] = interval
+        args = compose_config(**env)["procflux"]["command"]
+        # --stdout: the demo's --dest (influxdb:8089) names a container; --once: one tick, exit
+        r = subprocess.run([binary, "--config", ""] + args + ["--once", "--stdout"], capture_output=True,
+                           text=True, timeout=30)
+        name = "demo's procflux command line with %s: exit %d" % (
+            " ".join("%s=%s" % kv for kv in sorted(env.items())), want)
+        check(name, r.returncode == want, "exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
+        if want == 2:
+            check("  ... and the message names the way out (an interval of at least 1s)",
+                  "interval of at least 1s" in r.stderr, r.stderr.strip())
+
+
+def compose_pair(value):
+    """(procflux's --precision, the listener's precision) the compose file gives for value."""
+    svc = compose_config(PROCFLUX_PRECISION=value)
     args = svc["procflux"]["command"]
     arg = args[args.index("--precision") + 1]
     influx = svc["influxdb"]
@@ -89,8 +118,13 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "compose":
         print("%s %s" % compose_pair(sys.argv[2]))
         return 0
-    if len(sys.argv) == 3 and sys.argv[1] == "check":
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "check":
         check_results(sys.argv[2])
+        if len(sys.argv) == 4:
+            if importlib.util.find_spec("yaml") and shutil.which("docker-compose"):
+                check_compose_cmdlines(sys.argv[3])
+            else:
+                pfhelp.skip("the demo's procflux command lines", "docker-compose or python3-yaml missing", 8)
         return pfhelp.finish(with_skipped=True)
     print(__doc__, file=sys.stderr)
     return 2

@@ -121,6 +121,8 @@ integration: procflux
 	tests/integration/window_fanout.sh ./procflux
 	tests/integration/collectors.sh ./procflux
 	tests/integration/cgroup.sh ./procflux
+	tests/integration/precision.sh ./procflux
+	tests/integration/readme.sh ./procflux
 	tests/integration/fixtures_collectors.sh ./procflux
 	tests/integration/promises.py ./procflux
 	tests/integration/resolution.py ./procflux

@@ -97,7 +97,7 @@ void config_usage(void *fp)
           "  --payload BYTES         datagram payload, 512-65507 (default: the route's MTU less headers)\n"
           "  --host NAME             value of the host tag (default: gethostname)\n"
           "  --tag KEY=VALUE         add a tag to every line (repeatable)\n"
-          "  --precision P           timestamp precision: ns, us, ms or s (default ns)\n"
+          "  --precision P           timestamp precision: ns, us, ms or s; n, u as InfluxDB spells them (default ns)\n"
           "  --collect LIST          collectors, comma-separated (default cpu,mem,system); this build has:\n"
           "                          ",
           f);
@@ -359,13 +359,21 @@ static int parse_tag(struct config *v, char *val, char *err, size_t errlen)
 
 static int parse_precision(struct config *v, const char *arg, char *err, size_t errlen)
 {
-    static const char *const names[] = {[PREC_NS] = "ns", [PREC_US] = "us", [PREC_MS] = "ms", [PREC_S] = "s"};
-    for (int p = PREC_NS; p <= PREC_S; p++)
-        if (strcmp(arg, names[p]) == 0) {
-            v->precision = (enum precision)p;
+    /* procflux's spellings, then InfluxDB's (models/points.go: n, u, ms, s), so the value written in
+       influxdb.conf's [[udp]] precision can be given here unchanged. InfluxDB reads "us" (and any
+       other spelling it does not know) as nanoseconds: see the README's receiver settings. */
+    static const struct {
+        const char *name;
+        enum precision p;
+    } names[] = {{"ns", PREC_NS}, {"us", PREC_US}, {"ms", PREC_MS}, {"s", PREC_S}, {"n", PREC_NS}, {"u", PREC_US}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(arg, names[i].name) == 0) {
+            v->precision = names[i].p;
             return CONFIG_OK;
         }
-    return fail(err, errlen, "--precision: '%s' is not a precision; allowed: ns, us, ms, s", arg);
+    return fail(err, errlen,
+                "--precision: '%s' is not a precision; allowed: ns, us, ms, s (or InfluxDB's n for ns, u for us)",
+                arg);
 }
 
 /* --collect: measurement names of the collector table; a later --collect replaces an earlier one. */

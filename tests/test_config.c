@@ -184,6 +184,11 @@ START_TEST(every_option)
     ck_assert_int_eq(c.precision, PREC_S);
     ck_assert_int_eq(parse(&c, "--precision", "ns", NULL), CONFIG_OK);
     ck_assert_int_eq(c.precision, PREC_NS);
+    /* InfluxDB's spellings (the [[udp]] listener's precision values) mean the same */
+    ck_assert_int_eq(parse(&c, "--precision", "u", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.precision, PREC_US);
+    ck_assert_int_eq(parse(&c, "--precision", "n", NULL), CONFIG_OK);
+    ck_assert_int_eq(c.precision, PREC_NS);
     /* --opt=value form */
     ck_assert_int_eq(parse(&c, "--interval=5s", "--dest=10.0.0.1:1", NULL), CONFIG_OK);
     ck_assert_double_eq_tol(c.interval, 5, 1e-12);
@@ -363,6 +368,9 @@ static const struct bad {
     {{"--tag", "a=1", "--tag", "a=2"}, {"tag", "a=2"}},
     {{"--precision", "xs"}, {"precision", "xs"}},
     {{"--precision", ""}, {"precision", "''"}},
+    /* InfluxDB knows m and h; procflux does not send them (ticks within a minute would collide) */
+    {{"--precision", "m"}, {"'m'", "u for us"}},
+    {{"--precision", "µs"}, {"precision", "µs"}},
     {{"--host", ""}, {"host", NULL}},
     {{"--proc-root", ""}, {"proc-root", NULL}},
     {{"--collect", "cpu,foo"}, {"collect", "foo"}},

@@ -9,6 +9,9 @@
 # INFLUX_UDP_IP (default 127.0.0.1) and INFLUX_UDP (default: a free port) place
 # the UDP listener. INFLUX_UDP2=free adds a second [[udp]] listener on a free
 # port (INFLUX_UDP2 then holds it) writing to database "procflux2".
+# INFLUX_UDP_PRECISION, when set, is the first listener's `precision` setting,
+# written as given (InfluxDB knows n, u, ms, s, m, h; anything else, "" and
+# "us" included, means nanoseconds).
 
 # pfhelp.py (the integration tests' Python helpers) sits next to this file.
 PFHELP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pfhelp.py
@@ -46,6 +49,9 @@ bind-address = "127.0.0.1:$rpc"
   batch-timeout = "${INFLUX_BATCH_TIMEOUT:-200ms}"
   read-buffer = ${INFLUX_READ_BUFFER:-8388608}
 CONF
+    if [ -n "${INFLUX_UDP_PRECISION+set}" ]; then
+        printf '  precision = "%s"\n' "$INFLUX_UDP_PRECISION" >> "$INFLUX_DIR/influxdb.conf"
+    fi
     if [ -n "${INFLUX_UDP2:-}" ]; then
         cat >> "$INFLUX_DIR/influxdb.conf" <<CONF
 [[udp]]

@@ -6,7 +6,11 @@
 #     non-root user, and has procflux as its ENTRYPOINT
 #   - .dockerignore keeps host build outputs out of the context
 #   - the compose file points Chronograf's RESOURCES_PATH at a mounted
-#     directory that holds the .src / .dashboard resources
+#     directory that holds the .src / .dashboard resources (mounted there, or
+#     mounted apart and copied in by the chronograf service's entrypoint)
+#   - that entrypoint, run on a copy of the resources made with umask 027,
+#     leaves them mode 0644 in RESOURCES_PATH and then runs the image's own
+#     entrypoint with the image's command (needs python3-yaml)
 #
 # Usage: tests/integration/test_compose.sh
 # Needs docker-compose (Debian package `docker-compose`) or the `docker
@@ -167,11 +171,64 @@ fi
 res_path=$(grep -E '^[[:space:]]*RESOURCES_PATH:' docker-compose.yml | head -n 1 | sed -E 's/.*RESOURCES_PATH:[[:space:]]*//; s/["'\'']//g; s/[[:space:]]+$//')
 mount_src=$(grep -E "^[[:space:]]*-[[:space:]]*\"?[^:\"]+:${res_path}(:ro)?\"?[[:space:]]*$" docker-compose.yml | head -n 1 \
     | sed -E 's/^[[:space:]]*-[[:space:]]*"?//; s/:.*//')
-if [ -n "$res_path" ] && [ -n "$mount_src" ] && [ -d "$mount_src" ] \
+copied_from=
+if [ -z "$mount_src" ] && [ -n "$res_path" ]; then
+    # Mounted apart and copied into RESOURCES_PATH at start: the mount whose
+    # target the chronograf entrypoint copies from.
+    for target in $(grep -Eo '^[[:space:]]*-[[:space:]]*"?[^:"]+:/[^:"]+(:ro)?"?[[:space:]]*$' docker-compose.yml \
+            | sed -E 's/^[[:space:]]*-[[:space:]]*"?[^:]+://; s/(:ro)?"?[[:space:]]*$//'); do
+        if grep -Eq "for f in $target/\*\.src $target/\*\.dashboard" docker-compose.yml; then
+            copied_from=$target
+            mount_src=$(grep -E "^[[:space:]]*-[[:space:]]*\"?[^:\"]+:${target}(:ro)?\"?[[:space:]]*$" docker-compose.yml \
+                | head -n 1 | sed -E 's/^[[:space:]]*-[[:space:]]*"?//; s/:.*//')
+        fi
+    done
+fi
+if [ -n "$copied_from" ] && [ -d "$mount_src" ] \
+    && ls "$mount_src"/*.src >/dev/null 2>&1 && ls "$mount_src"/*.dashboard >/dev/null 2>&1; then
+    ok "RESOURCES_PATH=$res_path is filled at start from $copied_from, mounted from $mount_src, which has .src and .dashboard files"
+elif [ -n "$res_path" ] && [ -n "$mount_src" ] && [ -d "$mount_src" ] \
     && ls "$mount_src"/*.src >/dev/null 2>&1 && ls "$mount_src"/*.dashboard >/dev/null 2>&1; then
     ok "RESOURCES_PATH=$res_path is mounted from $mount_src, which has .src and .dashboard files"
 else
     nok "RESOURCES_PATH ('$res_path') is mounted from a directory ('$mount_src') with .src and .dashboard files"
+fi
+
+# The copy at start, as the chronograf service runs it, on resources checked out
+# with umask 027 (files 0640, directory 0750): what lands in RESOURCES_PATH is
+# 0644 whoever owns the checkout. The image's /entrypoint.sh is a stub here.
+if [ -n "$copied_from" ] && [ "${#compose[@]}" -gt 0 ] && python3 -c 'import yaml' 2>/dev/null; then
+    (umask 027; mkdir -p "$tmp/res" && cp "$mount_src"/*.src "$mount_src"/*.dashboard "$tmp/res/")
+    "${compose[@]}" -f docker-compose.yml config >"$tmp/full.yml" 2>&1
+    if python3 - "$tmp" "$copied_from" >"$tmp/copy.out" 2>&1 <<'PY'
+import os, stat, subprocess, sys, yaml
+tmp, copied_from = sys.argv[1], sys.argv[2]
+svc = yaml.safe_load(open(os.path.join(tmp, "full.yml")))["services"]["chronograf"]
+ep, cmd = svc["entrypoint"], svc.get("command") or []
+stub = os.path.join(tmp, "entrypoint.sh")
+with open(stub, "w") as f:
+    f.write('#!/bin/sh\necho "ran: $*"\n')
+os.chmod(stub, 0o755)
+dest = os.path.join(tmp, "resources-path")
+script = (ep[2].replace("$$", "$").replace("/entrypoint.sh", stub)
+          .replace(copied_from + "/", os.path.join(tmp, "res") + "/"))
+env = dict(os.environ, RESOURCES_PATH=dest)
+out = subprocess.run(ep[:2] + [script] + ep[3:] + cmd, env=env, capture_output=True, text=True)
+src = sorted(os.listdir(os.path.join(tmp, "res")))
+got = sorted(os.listdir(dest)) if os.path.isdir(dest) else []
+modes = {n: oct(stat.S_IMODE(os.stat(os.path.join(dest, n)).st_mode)) for n in got}
+same = all(open(os.path.join(dest, n), "rb").read() == open(os.path.join(tmp, "res", n), "rb").read() for n in got)
+print("src %s (modes %s) -> %s %s; %s" % (src, [oct(stat.S_IMODE(os.stat(os.path.join(tmp, "res", n)).st_mode)) for n in src],
+                                          modes, out.stdout.strip(), out.stderr.strip()))
+ok = (got == src and same and all(m == "0o644" for m in modes.values())
+      and out.stdout.strip() == "ran: chronograf" and out.returncode == 0)
+sys.exit(0 if ok else 1)
+PY
+    then
+        ok "chronograf entrypoint copies umask-027 resources into RESOURCES_PATH as 0644, then runs the image's entrypoint: $(cat "$tmp/copy.out")"
+    else
+        nok "chronograf entrypoint copies umask-027 resources into RESOURCES_PATH as 0644: $(head -c 600 "$tmp/copy.out")"
+    fi
 fi
 
 printf '%d passed, %d failed\n' "$pass" "$fail"

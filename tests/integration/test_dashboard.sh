@@ -11,7 +11,10 @@
 #   2. a few seconds of `procflux --stdout --interval 100ms --stats-every 500ms
 #      --cpu-time` so that the self-telemetry measurement (emitted every
 #      --stats-every) is present too,
-# and the union of both is the schema the dashboards are checked against.
+#   3. the same few seconds sent over UDP to a listener on loopback (what the
+#      receiver really gets: the self-telemetry line carries the tag dest
+#      there, one line per --dest, and not with --stdout),
+# and the union of all three is the schema the dashboards are checked against.
 #
 # For testing this checker itself: TEST_DASHBOARD_LP=file1[:file2...] replaces
 # the two runs with the given line-protocol files.
@@ -74,8 +77,34 @@ else
     else
         nok "procflux ${stats_run_secs}s run (--stats-every 500ms) ended with status $rc, $(wc -c <"$tmp/run.lp") bytes of output: $(head -c 300 "$tmp/run.err")"
     fi
-    lp_files=("$tmp/once.lp" "$tmp/run.lp")
-    # Run 3: the cgroup collector on the v2 fixture tree (its usage fields
+    # Run 3: over UDP to a loopback listener that writes what it receives.
+    port=$(python3 "$root/tests/integration/pfhelp.py" free-port udp)
+    python3 - "$port" "$((stats_run_secs + 2))" >"$tmp/udp.lp" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(0.2)
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        sys.stdout.write(s.recv(65536).decode())
+    except socket.timeout:
+        pass
+PY
+    listener=$!
+    sleep 0.3
+    timeout -s INT -k 3 "$stats_run_secs" \
+        "$bin" --dest "127.0.0.1:$port" --flush 200ms --interval 100ms --stats-every 500ms --cpu-time \
+        2>"$tmp/udp.err"
+    rc=$?
+    wait "$listener"
+    if { [ "$rc" -eq 124 ] || [ "$rc" -eq 0 ]; } && grep -q '^procflux,.*dest=' "$tmp/udp.lp"; then
+        ok "procflux ran ${stats_run_secs}s over UDP to 127.0.0.1:$port; its procflux lines carry dest ($(wc -l <"$tmp/udp.lp") lines)"
+    else
+        nok "procflux ${stats_run_secs}s over UDP ended with status $rc, $(wc -c <"$tmp/udp.lp") bytes received, no procflux line with dest: $(head -c 300 "$tmp/udp.err")"
+    fi
+    lp_files=("$tmp/once.lp" "$tmp/run.lp" "$tmp/udp.lp")
+    # Run 4: the cgroup collector on the v2 fixture tree (its usage fields
     # need two readings), when this build has it.
     if "$bin" --help | grep -q 'cgroup$\|cgroup,\|, cgroup'; then
         timeout -s INT -k 3 1.5 "$bin" --stdout --interval 200ms --stats-every 0 --collect cgroup \
@@ -84,11 +113,29 @@ else
     fi
 fi
 
+# The self-telemetry counters are per destination (tag dest): a panel that took max() over a host's
+# lines without grouping by dest would mix destinations whenever procflux has several --dest.
+check_dest_grouping() {
+    python3 - "$@" <<'PY'
+import json, re, sys
+for path in sys.argv[1:]:
+    for c in json.load(open(path))["cells"]:
+        for q in c["queries"]:
+            if re.search(r'FROM\s+("procflux"\.)?("autogen"\.)?"?procflux"?\s', q["query"]):
+                gb = re.search(r"GROUP BY (.*?)(?: FILL|$)", q["query"])
+                print(("ok" if gb and '"dest"' in gb.group(1) else "FAIL") + "\t%s / %s: self-telemetry grouped by dest" % (path.rsplit("/", 1)[-1], c["name"]))
+PY
+}
+
 mapfile -t dashboards < <(find "$root/contrib/chronograf" -name '*.dashboard' -type f 2>/dev/null | sort)
 if [ "${#dashboards[@]}" -eq 0 ]; then
     nok "found .dashboard files under contrib/chronograf"
     finish
 fi
+
+while IFS=$'\t' read -r status msg; do
+    if [ "$status" = ok ]; then ok "$msg"; else nok "$msg"; fi
+done < <(check_dest_grouping "${dashboards[@]}")
 
 # The checker (dashboard_check.py) prints "ok<TAB>message" / "FAIL<TAB>message" lines.
 python3 "$root/tests/integration/dashboard_check.py" "$root" "${#lp_files[@]}" "${lp_files[@]}" "${dashboards[@]}" >"$tmp/results" 2>"$tmp/py.err"

@@ -90,14 +90,19 @@ struct collector {
      */
     int (*open)(void *st, const struct collector_env *env, char *err, size_t errlen);
 
-    /** Fixed series: how many; dynamic: how many slots (fixed after open). */
+    /**
+     * Fixed series: how many; dynamic: how many slots (fixed after open).
+     * NULL, with series NULL too: one untagged series per measurement (mem,
+     * system; kernel and processes).
+     */
     int (*nseries)(const void *st);
 
     /**
      * Fixed series @i: its measurement (index into measurements) and up to
      * COLLECTOR_SERIES_TAGS tags into @tags (values may point into @buf, @cap
      * bytes of scratch valid until the next call). @return the measurement
-     * index, with the tag count in *ntags. NULL for dynamic collectors.
+     * index, with the tag count in *ntags. NULL for dynamic collectors, and
+     * for one untagged series per measurement.
      */
     int (*series)(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap);
 

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
+
 /*
  * slots: the table of series that come and go (net interfaces, disks,
  * cgroups). Nothing may be allocated per tick, so every series a collector
@@ -135,5 +137,12 @@ const char *slots_held(const struct slots *t, int k, uint64_t *id);
 
 /** Lines of the current reading left without a slot. */
 int slots_skipped(const struct slots *t);
+
+/**
+ * Say that @skipped names (@what: "network interface(s)") found no slot of
+ * the @nslots sized at start, through @limit (at most one line per its
+ * period; @now monotonic seconds). Nothing when @skipped is 0.
+ */
+void slots_say_skipped(struct log_limit *limit, double now, const char *what, int skipped, int nslots);
 
 #endif

@@ -762,10 +762,7 @@ static const char *entry_sample(void *st, struct collector_shared *sh)
 {
     struct cgroup_state *s = st;
     cgroup_sample(&s->c, sh->now, sh->closing);
-    if (s->c.skipped > 0)
-        log_limited(&s->skip_log, sh->now, LOG_WARN,
-                    "%d cgroup(s) skipped: all %d slots sized at start are in use; restart procflux to size "
-                    "for more", s->c.skipped, s->c.nslots);
+    slots_say_skipped(&s->skip_log, sh->now, "cgroup(s)", s->c.skipped, s->c.nslots);
     return NULL;
 }
 

@@ -356,11 +356,7 @@ static const char *hook_sample(void *st, struct collector_shared *sh)
 {
     struct diskio_state *s = st;
     if (diskio_sample(&s->d) < 0) return s->d.pf.path;
-    if (s->d.skipped > 0)
-        log_limited(&s->skip_log, sh->now, LOG_WARN,
-                    "%d disk(s) skipped: all %d slots sized at start are in use by others seen in the "
-                    "last reading; restart procflux to size for more",
-                    s->d.skipped, s->d.nslots);
+    slots_say_skipped(&s->skip_log, sh->now, "disk(s)", s->d.skipped, s->d.nslots);
     return NULL;
 }
 

@@ -169,19 +169,6 @@ static int entry_open(void *st, const struct collector_env *env, char *err, size
     return kernel_open(st, env->proc_root, env->shared->stat == NULL, err, errlen);
 }
 
-static int entry_nseries(const void *st)
-{
-    (void)st;
-    return 2;
-}
-
-static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
-{
-    (void)st, (void)tags, (void)buf, (void)cap;
-    *ntags = 0;
-    return i;
-}
-
 static const char *entry_sample(void *st, struct collector_shared *sh)
 {
     struct kernel_collector *k = st;
@@ -211,8 +198,6 @@ const struct collector collector_kernel = {
     .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct kernel_collector),
     .open = entry_open,
-    .nseries = entry_nseries,
-    .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
     .file = entry_file,

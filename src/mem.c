@@ -182,19 +182,6 @@ static int entry_open(void *st, const struct collector_env *env, char *err, size
     return mem_open(st, env->proc_root, err, errlen);
 }
 
-static int entry_nseries(const void *st)
-{
-    (void)st;
-    return 1;
-}
-
-static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
-{
-    (void)st, (void)i, (void)tags, (void)buf, (void)cap;
-    *ntags = 0;
-    return 0;
-}
-
 static const char *entry_sample(void *st, struct collector_shared *sh)
 {
     struct mem_collector *m = st;
@@ -228,8 +215,6 @@ const struct collector collector_mem = {
     .flags = COLLECTOR_EVERY_TICK,
     .size = sizeof(struct mem_collector),
     .open = entry_open,
-    .nseries = entry_nseries,
-    .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
     .file = entry_file,

@@ -232,11 +232,7 @@ static const char *hook_sample(void *st, struct collector_shared *sh)
 {
     struct net_state *s = st;
     if (net_sample(&s->n) < 0) return s->n.pf.path;
-    if (s->n.skipped > 0)
-        log_limited(&s->skip_log, sh->now, LOG_WARN,
-                    "%d network interface(s) skipped: all %d slots sized at start are in use by others "
-                    "seen in the last reading; restart procflux to size for more",
-                    s->n.skipped, s->n.nslots);
+    slots_say_skipped(&s->skip_log, sh->now, "network interface(s)", s->n.skipped, s->n.nslots);
     return NULL;
 }
 

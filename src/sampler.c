@@ -36,7 +36,7 @@ COLD static int add_series(struct sampler *s, struct sampler_slot *r, struct ser
                            size_t errlen)
 {
     const struct collector *c = r->c;
-    int n = c->nseries(r->st), rc = 0;
+    int n = c->nseries ? c->nseries(r->st) : c->nmeasurements, rc = 0;
     if (c->slot_tag)
         rc = series_group_init(series, &r->group, c->measurements[0].name, c->slot_tag, n,
                                c->slot_name_max, err, errlen);
@@ -44,7 +44,7 @@ COLD static int add_series(struct sampler *s, struct sampler_slot *r, struct ser
     for (int i = 0; rc == 0 && !c->slot_tag && i < n; i++) {
         struct lp_tag tags[COLLECTOR_SERIES_TAGS];
         char buf[64];
-        int ntags = 0, m = c->series(r->st, i, tags, &ntags, buf, sizeof buf), k;
+        int ntags = 0, m = c->series ? c->series(r->st, i, tags, &ntags, buf, sizeof buf) : i, k;
         r->meas[i] = (unsigned char)m;
         k = series_add(series, c->measurements[m].name, tags, ntags, err, errlen);
         if (k < 0) rc = k;

@@ -190,3 +190,10 @@ const char *slots_held(const struct slots *t, int k, uint64_t *id)
 }
 
 int slots_skipped(const struct slots *t) { return t->skipped; }
+
+void slots_say_skipped(struct log_limit *limit, double now, const char *what, int skipped, int nslots)
+{
+    if (skipped > 0)
+        log_limited(limit, now, LOG_WARN, "%d %s skipped: all %d slots sized at start are in use by others seen in "
+                    "the last reading; restart procflux to size for more", skipped, what, nslots);
+}

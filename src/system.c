@@ -72,19 +72,6 @@ static int entry_open(void *st, const struct collector_env *env, char *err, size
     return system_open(st, env->proc_root, err, errlen);
 }
 
-static int entry_nseries(const void *st)
-{
-    (void)st;
-    return 1;
-}
-
-static int entry_series(const void *st, int i, struct lp_tag *tags, int *ntags, char *buf, size_t cap)
-{
-    (void)st, (void)i, (void)tags, (void)buf, (void)cap;
-    *ntags = 0;
-    return 0;
-}
-
 static const char *entry_sample(void *st, struct collector_shared *sh)
 {
     (void)sh;
@@ -117,8 +104,6 @@ const struct collector collector_system = {
     .flags = COLLECTOR_ONCE_A_SECOND,
     .size = sizeof(struct system_collector),
     .open = entry_open,
-    .nseries = entry_nseries,
-    .series = entry_series,
     .sample = entry_sample,
     .fields = entry_fields,
     .file = entry_file,

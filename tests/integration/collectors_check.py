@@ -136,8 +136,10 @@ def main():
     # the fields h3's points hold (SELECT * lists every field of the measurement, null where absent)
     wk = sorted({c for s in series(res["Q_winkeys"]) for v in s["values"] for c, x in zip(s["columns"], v)
                  if x is not None and c not in ("time", "host", "interface")})
-    check("window: --fields net:bytes_* keeps bytes_recv and bytes_sent only", wk == ["bytes_recv", "bytes_sent"], wk,
-          needs=("net",))
+    # (with --window the counters also come with their rates, which bytes_* matches too)
+    check("window: --fields net:bytes_* keeps bytes_recv and bytes_sent only (with their window rates)",
+          wk == ["bytes_recv", "bytes_recv_rate_max", "bytes_recv_rate_mean", "bytes_sent", "bytes_sent_rate_max",
+                 "bytes_sent_rate_mean"], wk, needs=("net",))
     udp = series(res["Q_stats"])
     fails = sum(dict(zip(s["columns"], s["values"][0])).get("pointsParseFail", 0) for s in udp)
     check("SHOW STATS FOR 'udp': no parse failures", udp and fails == 0, udp)

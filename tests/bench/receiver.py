@@ -18,7 +18,9 @@ Doubling from a start, then bisection to within BENCH_PRECISION (10 %); a
 search stops refining once it has used its share of BENCH_BUDGET.
 
 influxd CPU per point: utime+stime of influxd (/proc/PID/stat) over the measured
-send and its drain, divided by the points it wrote.
+send and its drain, divided by the points it wrote. "other CPU %": the machine's
+busy time (/proc/stat) less influxd's and the sender's over the same span, as a
+share of all CPUs: what else ran (a shared machine makes the numbers lower).
 
 Environment:
   BENCH_SECONDS=6         measured seconds per trial
@@ -60,7 +62,7 @@ RMEM_MAX = int(os.environ.get("BENCH_RMEM_MAX", "8388608"))
 START = {(1000, "packed"): 1000, (1000, "single"): 400, (100, "packed"): 100, (100, "single"): 40}
 HEADER = ["rate_ms", "mode", "hosts", "pass", "why", "lines", "points_written", "datagrams",
           "rcvbuf_errors", "influxd_cpu_s", "us_per_point", "points_per_s", "sender_cpu_s",
-          "late_max_ms", "periods_late"]
+          "late_max_ms", "periods_late", "other_cpu_pct"]
 TSV = os.path.join(OUT, "receiver.tsv")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -131,6 +133,13 @@ class Influxd:
         subprocess.run(["rm", "-rf", self.dir])
 
 
+def machine_busy():
+    """Busy CPU seconds of the whole machine so far (/proc/stat, all CPUs)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / CLK_TCK
+
+
 def snmp(key):
     rows = [ln.split() for ln in open("/proc/net/snmp") if ln.startswith("Udp:")]
     return int(rows[1][rows[0].index(key)])
@@ -167,9 +176,12 @@ def trial(ix, cap, rate, mode, hosts):
     replay(ix, cap, rate, mode, hosts, 1)           # warm-up: the series exist, not measured
     drain(ix)
     tx0, rb0, cpu0 = ix.udp_stats().get("pointsTx", 0), snmp("RcvbufErrors"), ix.cpu()
+    busy0, t0 = machine_busy(), time.time()
     r = replay(ix, cap, rate, mode, hosts, SECONDS)
     tx1 = drain(ix)
-    cpu1, rb1 = ix.cpu(), snmp("RcvbufErrors")
+    cpu1, rb1, busy1, t1 = ix.cpu(), snmp("RcvbufErrors"), machine_busy(), time.time()
+    # What else ran meanwhile (other processes on the machine), % of all CPUs.
+    other = 100 * max(0.0, busy1 - busy0 - (cpu1 - cpu0) - r["sender_cpu_s"]) / ((t1 - t0) * os.cpu_count())
     written, lost_rb = tx1 - tx0, rb1 - rb0
     why = []
     if written != r["lines"]:
@@ -184,11 +196,12 @@ def trial(ix, cap, rate, mode, hosts):
            "rcvbuf_errors": lost_rb, "influxd_cpu_s": "%.2f" % cpu,
            "us_per_point": "%.1f" % (1e6 * cpu / written if written else 0),
            "points_per_s": int(r["lines"] / SECONDS), "sender_cpu_s": "%.2f" % r["sender_cpu_s"],
-           "late_max_ms": r["late_max_ms"], "periods_late": int(r["periods_late"])}
+           "late_max_ms": r["late_max_ms"], "periods_late": int(r["periods_late"]),
+           "other_cpu_pct": "%.0f" % other}
     log("  %5s ms %-6s %6d hosts: %-4s %s; %d points/s, influxd %.1f us/point, sender %.2f s CPU, "
-        "worst lag %.0f ms" % (rate, mode, hosts, "PASS" if not why else "FAIL", row["why"],
-                               row["points_per_s"], float(row["us_per_point"]), r["sender_cpu_s"],
-                               r["late_max_ms"]))
+        "worst lag %.0f ms, other processes %.0f %% of the CPUs"
+        % (rate, mode, hosts, "PASS" if not why else "FAIL", row["why"], row["points_per_s"],
+           float(row["us_per_point"]), r["sender_cpu_s"], r["late_max_ms"], other))
     with open(TSV, "a") as f:
         f.write("\t".join(str(row[k]) for k in HEADER) + "\n")
     return not why
@@ -229,20 +242,27 @@ def report():
         k = (int(r["rate_ms"]), r["mode"])
         if r["pass"] == "0" and (k not in fails or int(r["hosts"]) < int(fails[k]["hosts"])):
             fails[k] = r
-    out = ["| rate | packing | hosts held | first N lost | points/s held | influxd µs/point | "
-           "datagrams/s | sender CPU % | why the next N failed |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    med = {}
+    for k in set(best):
+        v = sorted(float(r["us_per_point"]) for r in rows
+                   if (int(r["rate_ms"]), r["mode"]) == k and r["pass"] == "1")
+        med[k] = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    out = ["| rate | packing | hosts held | first N lost | points/s held | influxd µs/point at N held "
+           "(median of passing trials) | "
+           "datagrams/s | sender CPU % | other CPU % | why the next N failed |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for rate in RATES:
         for mode in MODES:
             b, f = best.get((rate, mode)), fails.get((rate, mode))
             if not b:
-                out.append("| %s | %s | none | | | | | | |" % (rate, mode))
+                out.append("| %s | %s | none | | | | | | | |" % (rate, mode))
                 continue
-            out.append("| %s | %s | %s | %s | %s | %s | %d | %.0f | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %s (%.1f) | %d | %.0f | %s | %s |" % (
                 "1 s" if rate == 1000 else "%d ms" % rate,
                 "procflux (whole lines, %d B)" % PAYLOAD if mode == "packed" else "one point per datagram",
-                b["hosts"], f["hosts"] if f else "not reached", b["points_per_s"], b["us_per_point"],
+                b["hosts"], f["hosts"] if f else "not reached", b["points_per_s"], b["us_per_point"], med[(rate, mode)],
                 int(b["datagrams"]) // SECONDS, 100 * float(b["sender_cpu_s"]) / SECONDS,
-                f["why"] if f else ""))
+                b["other_cpu_pct"], f["why"] if f else ""))
     text = "\n".join(out)
     with open(os.path.join(OUT, "receiver.md"), "w") as f:
         f.write(text + "\n")

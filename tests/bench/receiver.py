@@ -21,6 +21,7 @@ influxd CPU per point: utime+stime of influxd (/proc/PID/stat) over the measured
 send and its drain, divided by the points it wrote. "other CPU %": the machine's
 busy time (/proc/stat) less influxd's and the sender's over the same span, as a
 share of all CPUs: what else ran (a shared machine makes the numbers lower).
+span_s: the measured send and its drain, the time those CPU figures cover.
 
 Environment:
   BENCH_SECONDS=6         measured seconds per trial
@@ -62,7 +63,7 @@ RMEM_MAX = int(os.environ.get("BENCH_RMEM_MAX", "8388608"))
 START = {(1000, "packed"): 1000, (1000, "single"): 400, (100, "packed"): 100, (100, "single"): 40}
 HEADER = ["rate_ms", "mode", "hosts", "pass", "why", "lines", "points_written", "datagrams",
           "rcvbuf_errors", "influxd_cpu_s", "us_per_point", "points_per_s", "sender_cpu_s",
-          "late_max_ms", "periods_late", "other_cpu_pct"]
+          "late_max_ms", "periods_late", "other_cpu_pct", "span_s"]
 TSV = os.path.join(OUT, "receiver.tsv")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -197,11 +198,11 @@ def trial(ix, cap, rate, mode, hosts):
            "us_per_point": "%.1f" % (1e6 * cpu / written if written else 0),
            "points_per_s": int(r["lines"] / SECONDS), "sender_cpu_s": "%.2f" % r["sender_cpu_s"],
            "late_max_ms": r["late_max_ms"], "periods_late": int(r["periods_late"]),
-           "other_cpu_pct": "%.0f" % other}
+           "other_cpu_pct": "%.0f" % other, "span_s": "%.1f" % (t1 - t0)}
     log("  %5s ms %-6s %6d hosts: %-4s %s; %d points/s, influxd %.1f us/point, sender %.2f s CPU, "
-        "worst lag %.0f ms, other processes %.0f %% of the CPUs"
+        "worst lag %.0f ms, other processes %.0f %% of the CPUs, influxd %.2f CPUs over %.1f s"
         % (rate, mode, hosts, "PASS" if not why else "FAIL", row["why"], row["points_per_s"],
-           float(row["us_per_point"]), r["sender_cpu_s"], r["late_max_ms"], other))
+           float(row["us_per_point"]), r["sender_cpu_s"], r["late_max_ms"], other, cpu / (t1 - t0), t1 - t0))
     with open(TSV, "a") as f:
         f.write("\t".join(str(row[k]) for k in HEADER) + "\n")
     return not why

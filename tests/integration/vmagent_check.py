@@ -106,9 +106,10 @@ def run_check(a):
         extra = sum(g.values()) - samples_held
         away = " (the one stopped for %.0f s)" % (a.t_back - a.t_stop) if i == 2 else ""
         print("vmagent: server %d%s: %d of %d lines, %d of %d samples, %d samples more than sent; "
-              "complete %.1f s after procflux stopped (the check began)"
+              "complete %.1f s after procflux stopped, %.1f s after server 2 came back"
               % (i, away, lines_held, len(want), samples_held, fields_total, extra,
-                 done_at[p] - t_restart if p in done_at else float("nan")))
+                 done_at[p] - t_restart if p in done_at else float("nan"),
+                 done_at[p] - a.t_back if p in done_at else float("nan")))
         check("server %d holds every line procflux sent (%d = lines_sent + %d)" % (i, top, len(sent)),
               lines_held == len(want) == top,
               "%d of %d lines; missing e.g. %s" % (lines_held, len(want),

@@ -4,7 +4,9 @@
 #
 #   contrib/deps.sh        native build, unit and integration tests (README);
 #                          victoria-metrics (its vmagent and single-node server)
-#                          for tests/integration/vmagent.sh
+#                          for tests/integration/vmagent.sh. Like influxdb, the
+#                          package enables its service (:8428) where systemd
+#                          runs; the tests start their own on free ports.
 #   contrib/deps.sh --ci   also what .ci/cross.sh needs: aarch64 and armhf
 #                          cross toolchains with the targets' libev and check,
 #                          qemu-user to run their tests, musl-tools and

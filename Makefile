@@ -127,6 +127,7 @@ integration: procflux
 	tests/integration/promises.py ./procflux
 	tests/integration/resolution.py ./procflux
 	tests/integration/test_install.sh
+	tests/integration/vmagent.sh ./procflux
 
 # make soak: 50 agents at 100 Hz into one influxd for a minute (~1.5 min; not
 # part of make check). As root, net.core.rmem_max is raised to SOAK_RMEM_MAX

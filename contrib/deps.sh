@@ -2,7 +2,11 @@
 # Install what building and testing procflux needs on Debian (bookworm):
 # one apt-get update, then one apt-get install. Re-running is harmless.
 #
-#   contrib/deps.sh        native build, unit and integration tests (README)
+#   contrib/deps.sh        native build, unit and integration tests (README);
+#                          victoria-metrics (its vmagent and single-node server)
+#                          for tests/integration/vmagent.sh. Like influxdb, the
+#                          package enables its service (:8428) where systemd
+#                          runs; the tests start their own on free ports.
 #   contrib/deps.sh --ci   also what .ci/cross.sh needs: aarch64 and armhf
 #                          cross toolchains with the targets' libev and check,
 #                          qemu-user to run their tests, musl-tools and
@@ -51,4 +55,4 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     gcc clang make libc6-dev pkg-config libev-dev check \
     influxdb curl python3 ca-certificates procps iproute2 strace util-linux \
-    valgrind docker-compose $CI_PKGS
+    valgrind docker-compose victoria-metrics $CI_PKGS

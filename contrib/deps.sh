@@ -55,4 +55,4 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     gcc clang make libc6-dev pkg-config libev-dev check \
     influxdb curl python3 ca-certificates procps iproute2 strace util-linux \
-    valgrind docker-compose victoria-metrics $CI_PKGS
+    valgrind docker-compose victoria-metrics pyflakes3 $CI_PKGS

@@ -25,6 +25,8 @@
 #                           queue (its peak vs rcvbuf is the headroom left); 0: off
 #   SOAK_KEEP=1             keep the work dir (agent logs, influxd log, results)
 #   SOAK_ARGS="..."         more options for every agent (e.g. --flush-jitter 0)
+#   SOAK_STOP_SPREAD=0      seconds over which the agents get their SIGTERM, one after
+#                           another (0: all at once, a burst of 50 final flushes)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:-./procflux}")
@@ -151,7 +153,13 @@ ts1=$(date +%s.%N)
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 
 kill_ns=$(date +%s%N)
-kill -TERM "${pids[@]}"
+if [ "${SOAK_STOP_SPREAD:-0}" = 0 ]; then
+    kill -TERM "${pids[@]}"
+else
+    # agents of a real fleet do not all stop in one instant: each one's final flush apart
+    gap=$(python3 -c "print(${SOAK_STOP_SPREAD} / ${#pids[@]})")
+    for p in "${pids[@]}"; do kill -TERM "$p"; sleep "$gap"; done
+fi
 [ -n "$rxq_pid" ] && kill -USR1 "$rxq_pid"
 rcs=()
 for p in "${pids[@]}"; do wait "$p"; rcs+=($?); done

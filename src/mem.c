@@ -1,5 +1,6 @@
 #include "mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -199,14 +200,16 @@ int mem_fields_with(const struct mem_values *m, int64_t wmark_low, struct sample
     return n;
 }
 
-/* zoneinfo's low watermarks in bytes, or -1 when it cannot be read. */
+/* zoneinfo's low watermarks in bytes, or -1 when it cannot be read; -2 out of memory. */
 static int64_t read_watermarks(const char *root)
 {
     struct procfile zi;
     char err[256];
     int64_t w = -1;
     uint64_t pages, page = (uint64_t)getpagesize();
-    if (procfile_open(&zi, root, "zoneinfo", 64u << 20, err, sizeof err) != PROCFILE_OK) return -1;
+    errno = 0;
+    if (procfile_open(&zi, root, "zoneinfo", 64u << 20, err, sizeof err) != PROCFILE_OK)
+        return errno == ENOMEM ? -2 : -1;
     if (procfile_read(&zi) >= 0) {
         while (zi.truncated && procfile_grow(&zi) == PROCFILE_OK && procfile_read(&zi) >= 0) {
         }
@@ -227,6 +230,12 @@ int mem_open(struct mem_collector *m, const char *root, char *err, size_t errlen
     if (procfile_read(&m->pf) >= 0) {
         mem_parse(m->pf.buf, m->pf.len, &m->cur, m->line_cache);
         if (!HAS(&m->cur, MEM_AVAILABLE)) m->wmark_low = read_watermarks(root);
+        if (m->wmark_low == -2) {
+            snprintf(err, errlen, "out of memory reading zoneinfo");
+            procfile_close(&m->pf);
+            errno = ENOMEM;
+            return -1;
+        }
     }
     return 0;
 }

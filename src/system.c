@@ -220,7 +220,8 @@ int64_t system_parse_cpuinfo_cores(const char *buf, size_t len)
     return sum;
 }
 
-/* gopsutil's sysfs count: distinct contents of cpu[0-9]* dirs' topology/@file. @return it, 0 when none. */
+/* gopsutil's sysfs count: distinct contents of cpu[0-9]* dirs' topology/@file. @return it, 0 when
+   none, -1 out of memory (errno ENOMEM). */
 COLD static int64_t sysfs_cores(const char *sys, const char *file)
 {
     char dir[256], path[600], line[256];
@@ -254,7 +255,12 @@ COLD static int64_t sysfs_cores(const char *sys, const char *file)
         if (nseen == capseen) {
             size_t c = capseen ? 2 * capseen : 64;
             char (*grown)[256] = realloc(seen, c * sizeof *seen);
-            if (!grown) break;
+            if (!grown) {
+                closedir(d);
+                free(seen);
+                errno = ENOMEM;
+                return -1;
+            }
             seen = grown;
             capseen = c;
         }
@@ -265,6 +271,7 @@ COLD static int64_t sysfs_cores(const char *sys, const char *file)
     return (int64_t)nseen;
 }
 
+/* n_physical_cpus, or -1 when unknown; -2 out of memory (start-up exits 3 for it, as everywhere). */
 COLD static int64_t count_physical(const char *root, const char *sys)
 {
     struct procfile pf;
@@ -272,7 +279,10 @@ COLD static int64_t count_physical(const char *root, const char *sys)
     int64_t n = 0;
     if (sys && (n = sysfs_cores(sys, "core_cpus_list")) == 0) n = sysfs_cores(sys, "thread_siblings_list");
     if (n > 0) return n;
-    if (procfile_open(&pf, root, "cpuinfo", 16u << 20, err, sizeof err) != PROCFILE_OK) return -1;
+    if (n < 0) return -2;
+    errno = 0;
+    if (procfile_open(&pf, root, "cpuinfo", 16u << 20, err, sizeof err) != PROCFILE_OK)
+        return errno == ENOMEM ? -2 : -1;
     n = -1;
     if (procfile_read(&pf) >= 0) {
         /* (a cpuinfo larger than its buffer is cut: it grows until it fits) */
@@ -296,6 +306,12 @@ int system_open_with(struct system_collector *s, const char *root, const char *u
     }
     if (utmp && strlen(utmp) < sizeof s->utmp_path) strcpy(s->utmp_path, utmp);
     s->physical = count_physical(root, sys);
+    if (s->physical == -2) {
+        snprintf(err, errlen, "out of memory counting physical CPUs");
+        system_close(s);
+        errno = ENOMEM;
+        return -1;
+    }
     s->have_physical = s->physical >= 0;
     return 0;
 }

@@ -413,6 +413,8 @@ START_TEST(cpuinfo_physical)
     ck_assert_int_eq(system_parse_cpuinfo_cores(last_unended, sizeof last_unended - 1), 2);
     ck_assert_int_eq(system_parse_cpuinfo_cores(bad_values, sizeof bad_values - 1), 3);
     ck_assert_int_eq(system_parse_cpuinfo_cores("", 0), 0);
+    /* a last line of blanks without a newline still ends the section (gopsutil's ReadLines keeps it) */
+    ck_assert_int_eq(system_parse_cpuinfo_cores("physical id : 0\ncpu cores : 2\n ", 31), 2);
     /* this VM (linux-6.x/cpuinfo): two CPUs, physical id 0, cpu cores 2 */
     b = slurp(fixture_path("linux-6.x", "cpuinfo"), &len);
     ck_assert_int_eq(system_parse_cpuinfo_cores(b, len), 2);

@@ -66,7 +66,7 @@ static void encode_checked(const struct system_collector *s, int n_cpus, int64_t
     struct sample_field f[16];
     struct lp_tag tag = {"host", "fuzz"};
     static struct lpc_line back;
-    char prefix[64], line[1024];
+    char prefix[64], line[2048]; /* lp_line_max: 133 bytes a field since string fields */
     size_t plen, len;
     int n = system_fields(s, n_cpus, f), want = 0;
 
@@ -136,7 +136,7 @@ static int64_t ref_cpuinfo(const char *s, size_t len)
         while (a < b && strchr(" \t\r\v\f", s[a]) && s[a]) a++;
         while (b > a && strchr(" \t\r\v\f", s[b - 1]) && s[b - 1]) b--;
         if (a == b) {
-            if (e == len) break; /* no newline: the text ended, no empty line */
+            /* (a last line of blanks with no newline is a line too: gopsutil's ReadLines keeps it) */
             if (have_id && have_cores) {
                 int k;
                 for (k = 0; k < nids && ids[k] != id; k++) {
@@ -166,7 +166,7 @@ static int64_t ref_cpuinfo(const char *s, size_t len)
                     val[vl] = 0;
                     v = strtoll(val, &end, 10);
                     /* Go's ParseInt: [+-]digits only, within int32 */
-                    int ok = *end == 0 && v >= -2147483648LL && v <= 2147483647LL && !strchr(val, ' ') &&
+                    int ok = strlen(key) == kl && strlen(val) == vl && *end == 0 && v >= -2147483648LL && v <= 2147483647LL && !strchr(val, ' ') &&
                              !strchr(val, '\t') && (val[0] == '+' || val[0] == '-' ? val[1] >= '0' && val[1] <= '9'
                                                                                    : val[0] >= '0' && val[0] <= '9');
                     if (ok && !strcmp(key, "physical id")) id = v, have_id = 1;

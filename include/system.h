@@ -76,7 +76,7 @@ void system_utmp_add(struct system_utmp_count *c, const unsigned char *buf, size
  * optional sign, within int32) are noted, and a section with both sets
  * cores[id]; the result is the sum over distinct ids.
  * @return that sum (0 when no section has both, as on ARM), or -1 when more
- *         than 4096 distinct ids were seen.
+ *         than 1024 distinct ids (sockets) were seen.
  */
 int64_t system_parse_cpuinfo_cores(const char *buf, size_t len);
 

@@ -167,11 +167,11 @@ static int key_eq(const char *a, size_t n, const char *key)
     return 1;
 }
 
-#define CPUINFO_MAX_IDS 4096
+#define CPUINFO_MAX_IDS 1024
 
-int64_t system_parse_cpuinfo_cores(const char *buf, size_t len)
+COLD int64_t system_parse_cpuinfo_cores(const char *buf, size_t len)
 {
-    static struct { int64_t id, cores; } map[CPUINFO_MAX_IDS]; /* (start-up only) */
+    static struct { int64_t id, cores; } map[CPUINFO_MAX_IDS]; /* (start-up only; untouched pages cost no RSS) */
     const char *p = buf, *end = buf + len;
     int nmap = 0, have_id = 0, have_cores = 0;
     int64_t id = 0, cores = 0, sum = 0;

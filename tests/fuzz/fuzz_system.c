@@ -142,7 +142,7 @@ static int64_t ref_cpuinfo(const char *s, size_t len)
                 for (k = 0; k < nids && ids[k] != id; k++) {
                 }
                 if (k == nids) {
-                    if (nids == 4096) return -1;
+                    if (nids == 1024) return -1;
                     ids[nids++] = id;
                 }
                 cores[k] = c;

@@ -64,7 +64,9 @@ size_t lp_series_build(char *dst, size_t cap, const char *measurement, const str
 /**
  * Append one line: prefix, fields, timestamp and '\n'.
  * @arg prefix, plen a series prefix from lp_series_build.
- * @arg fields, n the values; non-finite floats are skipped.
+ * @arg fields, n the values; non-finite floats are skipped, and so are
+ *      strings longer than SAMPLE_STRING_MAX or holding a newline; a string is
+ *      written in double quotes with '"' and '\' escaped.
  * @arg ts the timestamp in the configured precision.
  * @return the line length, or 0 when no field was writable or the line does not
  *         fit in @cap bytes (nothing usable is left in @dst then).

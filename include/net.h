@@ -34,6 +34,15 @@
  * interface is skipped and counted. Of two lines with one name, the first
  * wins.
  *
+ * speed (Telegraf v1.30+): /sys/class/net/IF/speed in Mbit/s, -1 when it
+ * cannot be read or parsed (a link that is down, a virtual interface: EINVAL).
+ * Read when an interface takes a slot (first seen, or a new one in a slot
+ * another had), not every tick: one open + read + close, nothing allocated.
+ * A later change of speed (renegotiation, a link that comes up after procflux
+ * started) shows when the interface next takes a slot. Without a sysfs root
+ * (under --proc-root: that root's sysfs is not there) it is -1. Collectors
+ * made by net_init (tests, fuzzers) send no speed.
+ *
  * Names are at most 15 bytes (IFNAMSIZ - 1). The kernel allows ',', '=' and
  * '\' in them; the caller escapes the tag value, but a name ending in a
  * backslash cannot be written in InfluxDB 1.x line protocol at all (the
@@ -55,8 +64,10 @@ enum net_counter {
     NET_TX_FIFO, NET_TX_COLLS, NET_TX_CARRIER, NET_TX_COMPRESSED, NET_NCOUNTERS
 };
 
-/** The fields of one series, in the order net_fields writes them. */
+/** The counter fields of one series, in the order net_fields writes them (speed comes after). */
 #define NET_NFIELDS 8
+/** The most fields net_fields writes: the counters and speed. */
+#define NET_NFIELDS_MAX (NET_NFIELDS + 1)
 
 /** Every field name net can emit (NULL-terminated), in net_fields' order. */
 extern const char *const net_field_names[];
@@ -89,6 +100,10 @@ struct net_collector {
     struct slots slots;          /* interfaces and the line cache (slots.h: the ageing rule) */
     uint64_t (*v)[NET_NFIELDS];  /* per slot, net_field_names order */
     int nslots;                  /* slots_count(&slots) */
+    int with_speed;              /* send speed (net_open); net_init: not */
+    const char *sys_root;        /* where class/net/IF/speed is read; NULL: speed is -1 */
+    int64_t *speed;              /* per slot, read when the slot took its interface */
+    unsigned *speed_gen;         /* the slot generation speed[] was read for (0: never) */
     int skipped;                 /* selected interfaces with no slot in the last reading */
 };
 
@@ -104,6 +119,13 @@ struct net_collector {
  */
 int net_open(struct net_collector *n, const char *root, const struct match_list *only, char *err,
              size_t errlen);
+
+/** net_open, with speed read under @sys_root ("/sys"; NULL: speed -1). The string must outlive @n. */
+int net_open_sys(struct net_collector *n, const char *root, const char *sys_root, const struct match_list *only,
+                 char *err, size_t errlen);
+
+/** Telegraf's speed from the content of a sysfs speed file: "1000\n" is 1000; anything not an int64 is -1. */
+int64_t net_parse_speed(const char *buf, size_t len);
 
 /**
  * A collector with @nslots slots (1..NET_MAX_SLOTS) and @nlines line-cache
@@ -138,8 +160,8 @@ const char *net_slot_name(const struct net_collector *n, int slot);
 unsigned net_slot_gen(const struct net_collector *n, int slot);
 
 /**
- * The fields of @slot from the last reading (at most NET_NFIELDS; a counter
- * above INT64_MAX is left out).
+ * The fields of @slot from the last reading (at most NET_NFIELDS_MAX; a
+ * counter above INT64_MAX is left out; speed last, when with_speed).
  * @return the count written to @out; 0 when the slot is free.
  */
 int net_fields(const struct net_collector *n, int slot, struct sample_field *out);

@@ -8,9 +8,18 @@
  * /proc into an array of named numbers; the encoder turns that array into a
  * line. Keys are static strings made only of [a-z0-9_], so they never need
  * escaping.
+ *
+ * A string field (SAMPLE_STRING: system's uptime_format) points at text the
+ * collector formatted into its own state (nothing is allocated per tick); it
+ * stays valid until that collector's next sample. At most SAMPLE_STRING_MAX
+ * bytes, so lp_line_max holds; the encoder escapes '"' and '\' and leaves out
+ * a longer one, or one holding a newline.
  */
 
-enum sample_type { SAMPLE_FLOAT, SAMPLE_INT };
+enum sample_type { SAMPLE_FLOAT, SAMPLE_INT, SAMPLE_STRING };
+
+/** The longest string field value, in bytes before escaping. */
+#define SAMPLE_STRING_MAX 32
 
 struct sample_field {
     const char *key;
@@ -21,6 +30,7 @@ struct sample_field {
     union {
         double f;
         int64_t i;
+        const char *s; /* SAMPLE_STRING: NUL-terminated, owned by the collector */
     } v;
     /* A usage that is a ratio of counter deltas, v.f = 100 * num / den (den > 0; 0: a gauge read as
        is): --window sums num and den, and takes min and max over runs of ticks whose den reaches den_min. */
@@ -78,6 +88,18 @@ static inline void sample_counter(struct sample_field *f, const char *key, int64
 {
     sample_int(f, key, v);
     f->counter = 1;
+}
+
+/** A string field (never windowed): @v must outlive the line's encoding. */
+static inline void sample_string(struct sample_field *f, const char *key, const char *v)
+{
+    f->key = key;
+    f->suffix = 0;
+    f->type = SAMPLE_STRING;
+    f->windowed = 0;
+    f->counter = 0;
+    f->v.s = v;
+    f->den = 0;
 }
 
 #endif

@@ -173,8 +173,10 @@ size_t lp_format_float(char *dst, double v)
     return n;
 }
 
-/* Longest key + '=' + value + 'i' + ',' for one field. */
-#define FIELD_MAX (64 + 1 + 32 + 2)
+/* Longest key + '=' + value + 'i' + ',' for one field; a string value is at
+   most SAMPLE_STRING_MAX bytes, each escaped to two, within two quotes. */
+#define VALUE_MAX (2 * SAMPLE_STRING_MAX + 2 > 32 ? 2 * SAMPLE_STRING_MAX + 2 : 32)
+#define FIELD_MAX (64 + 1 + VALUE_MAX + 2)
 
 /* " <timestamp>\n": a space, up to 20 characters, a newline, and slack: 24,
    exactly what lp_encode keeps free while it writes the fields. */
@@ -204,7 +206,23 @@ size_t lp_encode(char *dst, size_t cap, const char *prefix, size_t plen,
             p += slen;
         }
         *p++ = '=';
-        if (fields[i].type == SAMPLE_INT) {
+        if (fields[i].type == SAMPLE_STRING) {
+            const char *v = fields[i].v.s;
+            size_t vn = v ? strnlen(v, SAMPLE_STRING_MAX + 1) : SAMPLE_STRING_MAX + 1;
+            /* A newline would end the line for every reader but InfluxDB; longer
+               than promised would break lp_line_max: leave the field out. */
+            if (vn > SAMPLE_STRING_MAX || memchr(v, '\n', vn)) {
+                p = start;
+                continue;
+            }
+            if (p + 2 * vn + 2 > stop) return 0;
+            *p++ = '"';
+            for (size_t j = 0; j < vn; j++) {
+                if (v[j] == '"' || v[j] == '\\') *p++ = '\\';
+                *p++ = v[j];
+            }
+            *p++ = '"';
+        } else if (fields[i].type == SAMPLE_INT) {
             vlen = lp_format_int(p, fields[i].v.i);
             p += vlen;
             *p++ = 'i';

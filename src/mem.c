@@ -1,7 +1,9 @@
 #include "mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "procparse.h"
@@ -29,6 +31,7 @@ static const struct {
     [MEM_HUGE_PAGES_TOTAL] = K("HugePages_Total", 0),
     [MEM_HUGE_PAGES_FREE] = K("HugePages_Free", 0),
     [MEM_HUGE_PAGE_SIZE] = K("Hugepagesize", 1),
+    [MEM_ACTIVE_FILE] = K("Active(file)", 1), [MEM_INACTIVE_FILE] = K("Inactive(file)", 1),
 #undef K
 };
 
@@ -36,7 +39,7 @@ static const struct {
  * Telegraf's field name for each key that maps one to one, then "used":
  * every integer field mem sends (NULL-terminated).
  */
-const char *const mem_field_names[MEM_NKEYS + 2] = {
+const char *const mem_field_names[MEM_NFIELDKEYS + 2] = {
     [MEM_TOTAL] = "total", [MEM_FREE] = "free", [MEM_AVAILABLE] = "available",
     [MEM_BUFFERS] = "buffered", [MEM_CACHED] = "cached", [MEM_SWAP_CACHED] = "swap_cached",
     [MEM_ACTIVE] = "active", [MEM_INACTIVE] = "inactive", [MEM_HIGH_TOTAL] = "high_total",
@@ -49,7 +52,7 @@ const char *const mem_field_names[MEM_NKEYS + 2] = {
     [MEM_COMMITTED_AS] = "committed_as", [MEM_VMALLOC_TOTAL] = "vmalloc_total",
     [MEM_VMALLOC_USED] = "vmalloc_used", [MEM_VMALLOC_CHUNK] = "vmalloc_chunk",
     [MEM_HUGE_PAGES_TOTAL] = "huge_pages_total", [MEM_HUGE_PAGES_FREE] = "huge_pages_free",
-    [MEM_HUGE_PAGE_SIZE] = "huge_page_size", [MEM_NKEYS] = "used",
+    [MEM_HUGE_PAGE_SIZE] = "huge_page_size", [MEM_NFIELDKEYS] = "used",
 };
 
 const char *const mem_windowed_names[] = {"used_percent", "available_percent", NULL};
@@ -112,27 +115,76 @@ void mem_parse(const char *buf, size_t len, struct mem_values *out, struct mem_l
 
 #define HAS(m, k) (((m)->present >> (k)) & 1)
 
-int mem_fields_of(const struct mem_values *m, struct sample_field *out)
+static int64_t cached_of(const struct mem_values *m)
+{
+    int64_t cached = HAS(m, MEM_CACHED) ? m->v[MEM_CACHED] : 0;
+    if (HAS(m, MEM_SRECLAIMABLE) && cached <= INT64_MAX - m->v[MEM_SRECLAIMABLE])
+        cached += m->v[MEM_SRECLAIMABLE];
+    return cached;
+}
+
+static int64_t add_sat(int64_t a, int64_t b) { return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+/* x - min(x/2, w), for x >= 0 and w >= 0 */
+static int64_t reclaimable(int64_t x, int64_t w) { return x - (x / 2 < w ? x / 2 : w); }
+
+int64_t mem_available(const struct mem_values *m, int64_t wmark_low)
+{
+    int64_t avail, pagecache;
+    if (HAS(m, MEM_AVAILABLE)) return m->v[MEM_AVAILABLE];
+    if (wmark_low < 0 || !HAS(m, MEM_ACTIVE_FILE) || !HAS(m, MEM_INACTIVE_FILE) || !HAS(m, MEM_SRECLAIMABLE)) {
+        /* gopsutil's fallback: before 2.6.28, or no zoneinfo */
+        avail = HAS(m, MEM_FREE) ? m->v[MEM_FREE] : 0;
+        return add_sat(avail, cached_of(m));
+    }
+    /* Kernels 2.6.28 to 3.13: gopsutil's calculateAvailVmem (values are
+       at most INT64_MAX / 1024 each, so the sums below cannot overflow) */
+    pagecache = m->v[MEM_ACTIVE_FILE] + m->v[MEM_INACTIVE_FILE];
+    avail = (HAS(m, MEM_FREE) ? m->v[MEM_FREE] : 0) - wmark_low;
+    avail = add_sat(avail, reclaimable(pagecache, wmark_low));
+    avail = add_sat(avail, reclaimable(m->v[MEM_SRECLAIMABLE], wmark_low));
+    return avail < 0 ? 0 : avail;
+}
+
+uint64_t mem_parse_zoneinfo_low(const char *buf, size_t len)
+{
+    const char *p = buf, *end = buf + len;
+    uint64_t sum = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p)), *q;
+        uint64_t v;
+        if (!eol) eol = end;
+        q = p;
+        pp_skip_blanks(&q, eol);
+        if (eol - q >= 3 && memcmp(q, "low", 3) == 0) {
+            while (q < eol && *q != ' ' && *q != '\t') q++; /* the rest of the first word */
+            pp_skip_blanks(&q, eol);
+            /* the second word, whole: digits only, else 0 (Go's ParseUint) */
+            if (pp_digits(&q, eol, &v) == PP_OK && (q == eol || *q == ' ' || *q == '\t' || *q == '\r'))
+                sum = v > UINT64_MAX - sum ? UINT64_MAX : sum + v;
+        }
+        p = eol < end ? eol + 1 : end;
+    }
+    return sum;
+}
+
+int mem_fields_of(const struct mem_values *m, struct sample_field *out) { return mem_fields_with(m, -1, out); }
+
+int mem_fields_with(const struct mem_values *m, int64_t wmark_low, struct sample_field *out)
 {
     int n = 0;
     int64_t total, avail, cached, used;
 
     if (!HAS(m, MEM_TOTAL)) return 0;
     total = m->v[MEM_TOTAL];
-    cached = HAS(m, MEM_CACHED) ? m->v[MEM_CACHED] : 0;
-    if (HAS(m, MEM_SRECLAIMABLE) && cached <= INT64_MAX - m->v[MEM_SRECLAIMABLE])
-        cached += m->v[MEM_SRECLAIMABLE];
-    if (HAS(m, MEM_AVAILABLE)) {
-        avail = m->v[MEM_AVAILABLE];
-    } else {
-        /* Kernels before 3.14: the estimate Telegraf's gopsutil falls back to. */
-        avail = HAS(m, MEM_FREE) ? m->v[MEM_FREE] : 0;
-        if (avail <= INT64_MAX - cached) avail += cached;
-    }
+    cached = cached_of(m);
+    avail = mem_available(m, wmark_low);
+    /* MemAvailable above MemTotal (never printed by a sane kernel): capped, so
+       that used and the percentages stay within 0..total */
     if (avail > total) avail = total;
     used = total - avail;
 
-    for (int k = 0; k < MEM_NKEYS; k++) {
+    for (int k = 0; k < MEM_NFIELDKEYS; k++) {
         if (!HAS(m, k) || k == MEM_AVAILABLE || k == MEM_CACHED) continue;
         sample_int(&out[n++], mem_field_names[k], m->v[k]);
     }
@@ -148,10 +200,44 @@ int mem_fields_of(const struct mem_values *m, struct sample_field *out)
     return n;
 }
 
+/* zoneinfo's low watermarks in bytes, or -1 when it cannot be read; -2 out of memory. */
+static int64_t read_watermarks(const char *root)
+{
+    struct procfile zi;
+    char err[256];
+    int64_t w = -1;
+    uint64_t pages, page = (uint64_t)getpagesize();
+    errno = 0;
+    if (procfile_open(&zi, root, "zoneinfo", 64u << 20, err, sizeof err) != PROCFILE_OK)
+        return errno == ENOMEM ? -2 : -1;
+    if (procfile_read(&zi) >= 0) {
+        while (zi.truncated && procfile_grow(&zi) == PROCFILE_OK && procfile_read(&zi) >= 0) {
+        }
+        pages = mem_parse_zoneinfo_low(zi.buf, zi.len);
+        w = pages > (uint64_t)INT64_MAX / page ? INT64_MAX : (int64_t)(pages * page);
+    }
+    procfile_close(&zi);
+    return w;
+}
+
 int mem_open(struct mem_collector *m, const char *root, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
-    return procfile_open(&m->pf, root, "meminfo", 1u << 20, err, errlen) == PROCFILE_OK ? 0 : -1;
+    m->wmark_low = -1;
+    if (procfile_open(&m->pf, root, "meminfo", 1u << 20, err, errlen) != PROCFILE_OK) return -1;
+    /* Only kernels without MemAvailable need the watermarks: read them once here,
+       not every tick (zoneinfo is long on NUMA hosts, and they seldom change). */
+    if (procfile_read(&m->pf) >= 0) {
+        mem_parse(m->pf.buf, m->pf.len, &m->cur, m->line_cache);
+        if (!HAS(&m->cur, MEM_AVAILABLE)) m->wmark_low = read_watermarks(root);
+        if (m->wmark_low == -2) {
+            snprintf(err, errlen, "out of memory reading zoneinfo");
+            procfile_close(&m->pf);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int mem_sample(struct mem_collector *m)
@@ -166,7 +252,7 @@ int mem_sample(struct mem_collector *m)
 
 int mem_fields(const struct mem_collector *m, struct sample_field *out)
 {
-    return mem_fields_of(&m->cur, out);
+    return mem_fields_with(&m->cur, m->wmark_low, out);
 }
 
 void mem_close(struct mem_collector *m) { procfile_close(&m->pf); }

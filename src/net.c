@@ -1,9 +1,11 @@
 #include "net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -11,7 +13,7 @@
 
 const char *const net_field_names[] = {
     "bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
-    "err_in",     "err_out",    "drop_in",      "drop_out",     NULL,
+    "err_in",     "err_out",    "drop_in",      "drop_out",     "speed", NULL,
 };
 
 /* The /proc/net/dev column behind each field, in net_field_names order. */
@@ -74,6 +76,37 @@ int net_parse_line(const char *line, size_t len, struct net_iface_values *out)
     return 1;
 }
 
+int64_t net_parse_speed(const char *buf, size_t len)
+{
+    /* Go: ParseInt(TrimSuffix(s, "\n"), 10, 64): an optional sign, digits, nothing else */
+    const char *p = buf, *end = buf + len;
+    uint64_t v;
+    int neg = 0;
+    if (len > 0 && end[-1] == '\n') end--;
+    if (p < end && (*p == '+' || *p == '-')) neg = *p++ == '-';
+    if (pp_digits(&p, end, &v) != PP_OK || p != end) return -1;
+    if (neg) return v <= (uint64_t)INT64_MAX + 1 ? (int64_t)(0 - v) : -1;
+    return v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
+}
+
+/* Read @name's speed under n->sys_root: one open, read and close. */
+static int64_t read_speed(const struct net_collector *n, const char *name, size_t len)
+{
+    char path[320], buf[32];
+    size_t rl;
+    ssize_t got;
+    int fd;
+    if (!n->sys_root || (rl = strlen(n->sys_root)) + 11 + len + 7 > sizeof path) return -1;
+    memcpy(path, n->sys_root, rl);
+    memcpy(path + rl, "/class/net/", 11);
+    memcpy(path + rl + 11, name, len);
+    memcpy(path + rl + 11 + len, "/speed", 7);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+    got = read(fd, buf, sizeof buf);
+    close(fd);
+    return got > 0 && (size_t)got < sizeof buf ? net_parse_speed(buf, (size_t)got) : -1;
+}
+
 static int selected(const void *ctx, const char *name, size_t len, uint64_t id)
 {
     const struct net_collector *n = ctx;
@@ -100,6 +133,11 @@ int net_update(struct net_collector *n, const char *buf, size_t len)
         k = slots_claim(&n->slots, line, k, name, nlen, 0, &again);
         if (k < 0 || again) continue; /* no slot; or the name again in one reading: the first line wins */
         for (int f = 0; f < NET_NFIELDS; f++) n->v[k][f] = v[field_column[f]];
+        if (n->with_speed && n->speed_gen[k] != slots_gen(&n->slots, k)) {
+            /* the slot took this interface since speed was read */
+            n->speed[k] = read_speed(n, name, nlen);
+            n->speed_gen[k] = slots_gen(&n->slots, k);
+        }
         filled++;
     }
     n->skipped = slots_skipped(&n->slots);
@@ -117,7 +155,9 @@ int net_init(struct net_collector *n, const struct match_list *only, int nslots,
     }
     if (slots_init(&n->slots, nslots, NET_NAME_MAX, nlines, err, errlen) < 0) return -1;
     n->v = calloc((size_t)nslots, sizeof *n->v);
-    if (!n->v) {
+    n->speed = calloc((size_t)nslots, sizeof *n->speed);
+    n->speed_gen = calloc((size_t)nslots, sizeof *n->speed_gen);
+    if (!n->v || !n->speed || !n->speed_gen) {
         snprintf(err, errlen, "out of memory for the net interface table");
         net_close(n);
         return -1;
@@ -129,6 +169,12 @@ int net_init(struct net_collector *n, const struct match_list *only, int nslots,
 
 int net_open(struct net_collector *n, const char *root, const struct match_list *only, char *err,
              size_t errlen)
+{
+    return net_open_sys(n, root, NULL, only, err, errlen);
+}
+
+int net_open_sys(struct net_collector *n, const char *root, const char *sys_root, const struct match_list *only,
+                 char *err, size_t errlen)
 {
     struct procfile pf;
     const char *p, *end, *next;
@@ -168,6 +214,8 @@ int net_open(struct net_collector *n, const char *root, const struct match_list 
         return -1;
     }
     n->pf = pf;
+    n->with_speed = 1;
+    n->sys_root = sys_root;
     return 0;
 }
 
@@ -193,6 +241,7 @@ int net_fields(const struct net_collector *n, int slot, struct sample_field *out
     if (!slots_name(&n->slots, slot)) return 0;
     for (int f = 0; f < NET_NFIELDS; f++)
         if (n->v[slot][f] <= (uint64_t)INT64_MAX) sample_counter(&out[k++], net_field_names[f], (int64_t)n->v[slot][f]);
+    if (n->with_speed) sample_int(&out[k++], net_field_names[NET_NFIELDS], n->speed[slot]);
     return k;
 }
 
@@ -201,7 +250,11 @@ void net_close(struct net_collector *n)
     procfile_close(&n->pf);
     slots_free(&n->slots);
     free(n->v);
+    free(n->speed);
+    free(n->speed_gen);
     n->v = NULL;
+    n->speed = NULL;
+    n->speed_gen = NULL;
     n->nslots = 0;
 }
 
@@ -216,7 +269,8 @@ static int hook_open(void *st, const struct collector_env *env, char *err, size_
 {
     struct net_state *s = st;
     log_limit_init(&s->skip_log, 60);
-    return net_open(&s->n, env->proc_root, env->cfg ? &env->cfg->net_interfaces : NULL, err, errlen);
+    return net_open_sys(&s->n, env->proc_root, env->sys_root, env->cfg ? &env->cfg->net_interfaces : NULL, err,
+                        errlen);
 }
 
 static int hook_nseries(const void *st) { return net_slots(&((const struct net_state *)st)->n); }

@@ -675,6 +675,52 @@ START_TEST(encode_parses_back)
 }
 END_TEST
 
+/* String fields (system's uptime_format): quoted, '"' and '\\' escaped, never longer than promised. */
+START_TEST(encode_string_fields)
+{
+    struct sample_field f[4];
+    char line[512];
+    size_t n;
+    sample_int(&f[0], "uptime", 12346);
+    sample_string(&f[1], "uptime_format", " 3:25");
+    n = lp_encode(line, sizeof line, "system,host=h ", 14, f, 2, 7);
+    ck_assert_uint_eq(n, strlen("system,host=h uptime=12346i,uptime_format=\" 3:25\" 7\n"));
+    ck_assert(memcmp(line, "system,host=h uptime=12346i,uptime_format=\" 3:25\" 7\n", n) == 0);
+
+    sample_string(&f[0], "s", "4 days,  1:25");
+    sample_string(&f[1], "q", "a\"b\\c=d e,f");
+    n = lp_encode(line, sizeof line, "m ", 2, f, 2, 1);
+    ck_assert(memcmp(line, "m s=\"4 days,  1:25\",q=\"a\\\"b\\\\c=d e,f\" 1\n", n) == 0);
+
+    /* empty: "" */
+    sample_string(&f[0], "s", "");
+    n = lp_encode(line, sizeof line, "m ", 2, f, 1, 1);
+    ck_assert(memcmp(line, "m s=\"\" 1\n", n) == 0);
+
+    /* longer than SAMPLE_STRING_MAX, or with a newline: left out */
+    sample_string(&f[0], "long", "0123456789012345678901234567890123"); /* 34 */
+    sample_string(&f[1], "nl", "a\nb");
+    sample_int(&f[2], "i", 1);
+    n = lp_encode(line, sizeof line, "m ", 2, f, 3, 1);
+    ck_assert(memcmp(line, "m i=1i 1\n", n) == 0);
+    ck_assert_uint_eq(lp_encode(line, sizeof line, "m ", 2, f, 2, 1), 0);
+
+    /* every byte escaped, at the limit: lp_line_max still holds */
+    {
+        static char all[SAMPLE_STRING_MAX + 1];
+        char *tight;
+        size_t cap = lp_line_max(2, 1);
+        memset(all, '"', SAMPLE_STRING_MAX);
+        sample_string(&f[0], "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl", all); /* 64-byte key */
+        tight = malloc(cap);
+        n = lp_encode(tight, cap, "m ", 2, f, 1, INT64_MIN);
+        ck_assert_uint_gt(n, 0);
+        ck_assert_uint_le(n, cap);
+        free(tight);
+    }
+}
+END_TEST
+
 static Suite *lineproto_suite(void)
 {
     Suite *s = suite_create("lineproto");
@@ -683,6 +729,7 @@ static Suite *lineproto_suite(void)
     tcase_add_test(tc, escape_key);
     tcase_add_test(tc, escape_string);
     tcase_add_test(tc, escape_truncates);
+    tcase_add_test(tc, encode_string_fields);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("series");

@@ -165,6 +165,13 @@ static int64_t int_field(const struct sample_field *f, int n, const char *key)
     return g->v.i;
 }
 
+static double float_field(const struct sample_field *f, int n, const char *key)
+{
+    const struct sample_field *x = find(f, n, key);
+    ck_assert_msg(x != NULL && x->type == SAMPLE_FLOAT, "no float field %s", key);
+    return x->v.f;
+}
+
 static int fields_of_text(const char *text, struct sample_field *f)
 {
     size_t len;
@@ -545,6 +552,166 @@ START_TEST(collector_reads_rewritten_file)
 }
 END_TEST
 
+/* ---- issue 13: available without MemAvailable, from zoneinfo's low watermarks ---- */
+
+START_TEST(zoneinfo_low_watermarks)
+{
+    static const struct {
+        const char *dir;
+        uint64_t pages;
+    } cases[] = {
+        {"armhf-32bit", 870 + 311},                /* Normal, HighMem (real) */
+        {"linux-3.2", 40 + 8536 + 12541},          /* DMA, DMA32, Normal (real) */
+        {"linux-2.6.32", 20 + 1155 + 69},          /* reconstructed */
+        {"manycore", 2 + 913 + 6196},              /* reconstructed */
+    };
+    static const char odd[] = "  low 7\r\n"      /* 7 */
+                              "\tlow\t3 4\n"       /* 3 */
+                              "lowmem 5\n"         /* 5: the first word starts with "low" (gopsutil's HasPrefix) */
+                              "low 1x\n"           /* not a number: 0 */
+                              "low\n"              /* no second word: 0 */
+                              "high 9\nlo 4\n"     /* other lines */
+                              "low 18446744073709551615\n"; /* saturates */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len;
+        char *b = slurp(fixture_path(cases[i].dir, "zoneinfo"), &len);
+        ck_assert_uint_eq(mem_parse_zoneinfo_low(b, len), cases[i].pages);
+        free(b);
+    }
+    ck_assert_uint_eq(mem_parse_zoneinfo_low(odd, sizeof odd - 1 - 25), 7 + 3 + 5);
+    ck_assert_uint_eq(mem_parse_zoneinfo_low(odd, sizeof odd - 1), UINT64_MAX);
+    ck_assert_uint_eq(mem_parse_zoneinfo_low("", 0), 0);
+}
+END_TEST
+
+/* Fields of fixture @dir's meminfo with @pages of 4 KiB low watermarks. */
+static int fixture_with_watermarks(const char *dir, int64_t pages, struct sample_field *f)
+{
+    size_t len;
+    char *b = slurp(fixture_path(dir, "meminfo"), &len);
+    struct mem_values m;
+    int n;
+    mem_parse(b, len, &m, NULL);
+    free(b);
+    n = mem_fields_with(&m, pages < 0 ? -1 : pages * 4096, f);
+    ck_assert_int_eq(mem_available(&m, pages < 0 ? -1 : pages * 4096), int_field(f, n, "available"));
+    return n;
+}
+
+START_TEST(available_estimated)
+{
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    int n;
+
+    /*
+     * armhf (3.4.5, real meminfo and zoneinfo). W = 1181 pages * 4096 = 4837376.
+     * MemFree 221132 kB = 226439168; F = (80372 + 281004) kB = 370049024, F/2 > W: F - W = 365211648;
+     * S = 13924 kB = 14258176, S/2 = 7129088 > W: S - W = 9420800.
+     * available = 226439168 - 4837376 + 365211648 + 9420800 = 596234240 (Telegraf's; the
+     * fallback MemFree + Cached + SReclaimable was 585838592).
+     */
+    n = fixture_with_watermarks("armhf-32bit", 1181, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 596234240LL);
+    ck_assert_int_eq(int_field(f, n, "used"), 990732LL * 1024 - 596234240LL); /* 418275328 */
+    ck_assert_double_eq_tol(float_field(f, n, "available_percent"), 100.0 * 596234240 / 1014509568, 1e-9);
+    ck_assert_double_eq_tol(float_field(f, n, "used_percent"), 100.0 * 418275328 / 1014509568, 1e-9);
+    ck_assert_int_eq(int_field(f, n, "free"), 221132LL * 1024); /* the others unchanged */
+    ck_assert_int_eq(int_field(f, n, "cached"), (337052LL + 13924LL) * 1024);
+
+    /*
+     * linux-3.2 (real). W = 21117 * 4096 = 86495232. MemFree 5740368 kB = 5878136832;
+     * F = (819088 + 1014768) kB = 1877868544, F - W = 1791373312; S = 219532 kB = 224800768,
+     * S - W = 138305536. available = 5878136832 - 86495232 + 1791373312 + 138305536 = 7721320448.
+     */
+    n = fixture_with_watermarks("linux-3.2", 21117, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 7721320448LL);
+    ck_assert_int_eq(int_field(f, n, "used"), 8133452LL * 1024 - 7721320448LL);
+
+    /*
+     * linux-2.6.32 (zoneinfo reconstructed). W = 1244 * 4096 = 5095424. MemFree 123884 kB =
+     * 126857216; F = (115620 + 387440) kB = 515133440, F - W = 510038016; S = 32400 kB = 33177600,
+     * S - W = 28082176. available = 659881984.
+     */
+    n = fixture_with_watermarks("linux-2.6.32", 1244, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 659881984LL);
+
+    /*
+     * manycore (zoneinfo reconstructed). W = 7111 * 4096 = 29126656. MemFree 32029276 kB =
+     * 32797978624; F = (24116 + 73880) kB = 100347904, F/2 > W: F - W = 71221248; S = 17148 kB =
+     * 17559552, S/2 = 8779776 < W: S - S/2 = 8779776. available = 32848852992.
+     */
+    n = fixture_with_watermarks("manycore", 7111, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 32848852992LL);
+
+    /* no zoneinfo: gopsutil's fallback, MemFree + Cached (+ SReclaimable) */
+    n = fixture_with_watermarks("armhf-32bit", -1, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 585838592LL); /* (221132 + 337052 + 13924) * 1024 */
+
+    /* 2.6.18: no Active(file) (before 2.6.28): the fallback, watermarks or not */
+    n = fixture_with_watermarks("linux-2.6.18", 1000, f);
+    ck_assert_int_eq(int_field(f, n, "available"), int_field(f, n, "free") + int_field(f, n, "cached"));
+
+    /* 4.x: MemAvailable wins over any watermark */
+    n = fixture_with_watermarks("linux-4.x", 1000, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 1950080LL * 1024);
+}
+END_TEST
+
+START_TEST(available_estimate_floor_and_cap)
+{
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    struct mem_values m;
+    static const char t[] = "MemTotal: 1000 kB\nMemFree: 10 kB\nCached: 50 kB\nActive(file): 20 kB\n"
+                            "Inactive(file): 20 kB\nSReclaimable: 8 kB\n";
+    int n;
+    mem_parse(t, sizeof t - 1, &m, NULL);
+    /* W = 100 kB: 10240 - 102400 + (40960 - 20480) + (8192 - 4096) < 0: 0, not a wrapped uint64 */
+    n = mem_fields_with(&m, 102400, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 0);
+    ck_assert_int_eq(int_field(f, n, "used"), 1024000);
+    /* W = 1 kB: 10240 - 1024 + (40960 - 1024) + (8192 - 1024) = 56320 */
+    n = mem_fields_with(&m, 1024, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 56320);
+    /* MemAvailable above MemTotal: capped at total (used 0, available_percent 100) */
+    n = fields_of_text("MemTotal: 1000 kB\nMemAvailable: 1500 kB\n", f);
+    ck_assert_int_eq(int_field(f, n, "available"), 1024000);
+    ck_assert_int_eq(int_field(f, n, "used"), 0);
+    ck_assert_double_eq(float_field(f, n, "available_percent"), 100.0);
+}
+END_TEST
+
+/* The collector on a fixture directory as --proc-root reads zoneinfo there. */
+START_TEST(collector_reads_zoneinfo)
+{
+    struct mem_collector *m = malloc(sizeof *m);
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    char err[256], dir[1024];
+    int n;
+    if (getpagesize() != 4096) {
+        free(m);
+        return; /* the hand-computed values are for 4 KiB pages */
+    }
+    snprintf(dir, sizeof dir, "%s", fixture_path("armhf-32bit", ""));
+    ck_assert_int_eq(mem_open(m, dir, err, sizeof err), 0);
+    ck_assert_int_eq(m->wmark_low, 1181 * 4096);
+    ck_assert_int_eq(mem_sample(m), 0);
+    n = mem_fields(m, f);
+    ck_assert_int_eq(int_field(f, n, "available"), 596234240LL);
+    mem_close(m);
+    /* a kernel with MemAvailable: zoneinfo is not read */
+    snprintf(dir, sizeof dir, "%s", fixture_path("linux-6.x", ""));
+    ck_assert_int_eq(mem_open(m, dir, err, sizeof err), 0);
+    ck_assert_int_eq(m->wmark_low, -1);
+    mem_close(m);
+    /* no zoneinfo there (2.6.9): the fallback */
+    snprintf(dir, sizeof dir, "%s", fixture_path("linux-2.6.9", ""));
+    ck_assert_int_eq(mem_open(m, dir, err, sizeof err), 0);
+    ck_assert_int_eq(m->wmark_low, -1);
+    mem_close(m);
+    free(m);
+}
+END_TEST
+
 static Suite *mem_suite(void)
 {
     Suite *s = suite_create("mem");
@@ -554,6 +721,10 @@ static Suite *mem_suite(void)
     tcase_add_test(tc, percentages);
     tcase_add_test(tc, no_memtotal_no_fields);
     tcase_add_test(tc, percentages_never_above_100);
+    tcase_add_test(tc, zoneinfo_low_watermarks);
+    tcase_add_test(tc, available_estimated);
+    tcase_add_test(tc, available_estimate_floor_and_cap);
+    tcase_add_test(tc, collector_reads_zoneinfo);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("garbage");

@@ -451,13 +451,14 @@ END_TEST
 START_TEST(field_names)
 {
     static const char *const want[] = {"bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
-                                       "err_in",     "err_out",    "drop_in",      "drop_out"};
+                                       "err_in",     "err_out",    "drop_in",      "drop_out",
+                                       "speed"}; /* speed: issue 13 (was 8 names) */
     int i = 0;
     for (; net_field_names[i]; i++) {
-        ck_assert_int_lt(i, 8);
+        ck_assert_int_lt(i, 9);
         ck_assert_str_eq(net_field_names[i], want[i]);
     }
-    ck_assert_int_eq(i, 8);
+    ck_assert_int_eq(i, 9);
 }
 END_TEST
 
@@ -812,6 +813,90 @@ START_TEST(collector_sizing)
 }
 END_TEST
 
+/* speed (issue 13, item 3): read from SYS/class/net/IF/speed when the interface takes a slot */
+START_TEST(collector_speed)
+{
+    struct net_collector n;
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    char err[256], sys[300];
+    int e, w;
+
+    snprintf(sys, sizeof sys, "%s/sys", tmpdir);
+    tmp_root_puts(tmpdir, "sys/class/net/eth0/speed", "1000\n");
+    tmp_root_puts(tmpdir, "sys/class/net/wlan0/speed", "garbage\n"); /* (a real one gives EINVAL) */
+    put_names("lo eth0 wlan0 veth0");                                  /* veth0: no speed file */
+    ck_assert_int_eq(net_open_sys(&n, tmpdir, sys, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(net_sample(&n), 0);
+    e = slot_of(&n, "eth0");
+    ck_assert_int_eq(field(f, net_fields(&n, e, f), "speed"), 1000);
+    ck_assert_int_eq(field(f, net_fields(&n, slot_of(&n, "wlan0"), f), "speed"), -1);
+    ck_assert_int_eq(field(f, net_fields(&n, slot_of(&n, "veth0"), f), "speed"), -1);
+    ck_assert_int_eq(net_fields(&n, e, f), 9);
+
+    /* renegotiated to 100 Mbit/s: not read again while eth0 keeps its slot */
+    tmp_root_puts(tmpdir, "sys/class/net/eth0/speed", "100\n");
+    tmp_root_puts(tmpdir, "sys/class/net/veth1/speed", "10000\n");
+    put_names("lo eth0 wlan0 veth1");
+    ck_assert_int_eq(net_sample(&n), 0);
+    ck_assert_int_eq(field(f, net_fields(&n, e, f), "speed"), 1000);
+    /* a new interface in a new slot: read */
+    w = slot_of(&n, "veth1");
+    ck_assert_int_ge(w, 0);
+    ck_assert_int_eq(field(f, net_fields(&n, w, f), "speed"), 10000);
+    net_close(&n);
+
+    /* no sysfs root (--proc-root): -1 */
+    ck_assert_int_eq(net_open(&n, tmpdir, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(net_sample(&n), 0);
+    ck_assert_int_eq(field(f, net_fields(&n, slot_of(&n, "eth0"), f), "speed"), -1);
+    net_close(&n);
+}
+END_TEST
+
+START_TEST(speed_parse)
+{
+    /* Telegraf: ParseInt(TrimSuffix(s, "\n"), 10, 64), else -1 */
+    ck_assert_int_eq(net_parse_speed("1000\n", 5), 1000);
+    ck_assert_int_eq(net_parse_speed("25000", 5), 25000);
+    ck_assert_int_eq(net_parse_speed("-1\n", 3), -1);
+    ck_assert_int_eq(net_parse_speed("+10\n", 4), 10);
+    ck_assert_int_eq(net_parse_speed("4294967295\n", 11), 4294967295LL); /* SPEED_UNKNOWN as u32 on old kernels */
+    ck_assert_int_eq(net_parse_speed("9223372036854775807\n", 20), INT64_MAX);
+    ck_assert_int_eq(net_parse_speed("9223372036854775808\n", 20), -1);
+    ck_assert_int_eq(net_parse_speed("-9223372036854775808", 20), INT64_MIN);
+    ck_assert_int_eq(net_parse_speed("", 0), -1);
+    ck_assert_int_eq(net_parse_speed("\n", 1), -1);
+    ck_assert_int_eq(net_parse_speed("10 \n", 4), -1);
+    ck_assert_int_eq(net_parse_speed("10\n\n", 4), -1);
+}
+END_TEST
+
+/*
+ * An interface whose name ends in a backslash (issue 13, item 5): skipped,
+ * not trimmed as Telegraf's serializer does (back\ would become "back" and
+ * share a series with an interface really named back). README documents it.
+ */
+START_TEST(collector_backslash_name_skipped)
+{
+    struct net_collector n;
+    struct sample_field f[SAMPLE_MAX_FIELDS];
+    char err[256];
+    static const char dev[] =
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+        " back\\:     100       1    0    0    0     0          0         0      200       2    0    0    0     0       0          0\n"
+        "  back:     300       3    0    0    0     0          0         0      400       4    0    0    0     0       0          0\n";
+    put_dev(dev, sizeof dev - 1);
+    ck_assert_int_eq(net_open(&n, tmpdir, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(net_sample(&n), 0);
+    ck_assert_int_eq(present_count(&n), 1);
+    ck_assert_int_eq(slot_of(&n, "back\\"), -1);
+    ck_assert_int_eq(field(f, net_fields(&n, slot_of(&n, "back"), f), "bytes_recv"), 300);
+    ck_assert_int_eq(field(f, net_fields(&n, slot_of(&n, "back"), f), "bytes_sent"), 400);
+    net_close(&n);
+}
+END_TEST
+
 START_TEST(collector_open_errors)
 {
     struct net_collector n;
@@ -911,7 +996,8 @@ START_TEST(descriptor_hooks)
     ck_assert_int_ge(e, 0);
     ck_assert_uint_ne(gen, 0);
     nf = c->fields(st, e, &sh, f);
-    ck_assert_int_eq(nf, 8);
+    ck_assert_int_eq(nf, 9); /* the 8 counters and speed (was 8) */
+    ck_assert_int_eq(field(f, nf, "speed"), -1); /* under a proc root: no sysfs */
     ck_assert_int_eq(field(f, nf, "bytes_recv"), 1000 * 'e' + 4 + 1);
     ck_assert_int_eq(field(f, nf, "bytes_sent"), 1000 * 'e' + 4 + 9);
     ck_assert_int_eq(c->fields(st, -1, &sh, f), 0);
@@ -1010,6 +1096,9 @@ static Suite *net_suite(void)
     tc = tcase_create("collector");
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_test(tc, collector_sample);
+    tcase_add_test(tc, collector_speed);
+    tcase_add_test(tc, speed_parse);
+    tcase_add_test(tc, collector_backslash_name_skipped);
     tcase_add_test(tc, collector_sizing);
     tcase_add_test(tc, collector_open_errors);
     tcase_add_test(tc, descriptor);

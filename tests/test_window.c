@@ -215,6 +215,30 @@ START_TEST(ratio_skipped_after_a_gap)
 }
 END_TEST
 
+/* A string field (system's uptime_format) is never aggregated: it passes through as last read. */
+START_TEST(string_field_passes_through)
+{
+    struct window_acc w;
+    struct sample_field f[3], out[16];
+    int n;
+    memset(&w, 0, sizeof w);
+    sample_usage(&f[0], "used_percent", 10);
+    sample_string(&f[1], "uptime_format", " 0:01");
+    window_add(&w, f, 2, 0, 0);
+    sample_usage(&f[0], "used_percent", 30);
+    sample_string(&f[1], "uptime_format", " 0:02");
+    window_add(&w, f, 2, 0, 0);
+    n = window_fields(&w, f, 2, out, 16);
+    ck_assert_int_eq(n, 5);
+    ck_assert_int_eq(out[0].type, SAMPLE_STRING);
+    ck_assert_str_eq(out[0].key, "uptime_format");
+    ck_assert_str_eq(out[0].v.s, " 0:02");
+    ck_assert_ptr_null(out[0].suffix);
+    ck_assert_double_eq(out[1].v.f, 20); /* used_percent: the mean */
+    ck_assert_int_eq(w.nkeys, 1);        /* the string took no accumulator */
+}
+END_TEST
+
 static Suite *window_suite(void)
 {
     Suite *s = suite_create("window");
@@ -225,6 +249,7 @@ static Suite *window_suite(void)
     tcase_add_test(tc, more_keys_than_room);
     tcase_add_test(tc, counter_rates);
     tcase_add_test(tc, ratio_skipped_after_a_gap);
+    tcase_add_test(tc, string_field_passes_through);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -17,7 +17,10 @@
  *  - lp_format_float: 0 for NaN/Inf, else a float InfluxDB takes that strtod
  *    reads back within 1e-9 relative (5e-10 absolute for small values), with
  *    no trailing zero in fixed notation; lp_format_int: exact round trip;
- *  - lp_encode: a valid line holding every finite field, none other.
+ *  - lp_encode: a valid line holding every finite field and every string of
+ *    at most SAMPLE_STRING_MAX bytes without a newline (taken from the input's
+ *    strings, so quotes and backslashes come up), read back unescaped as it
+ *    was, and none other.
  *
  * Names and values ending in a backslash must be refused (lp_representable).
  * Inputs the program cannot produce are skipped, not reported: a measurement
@@ -207,7 +210,14 @@ static void int_checked(int64_t v)
 /* Field keys of every length 1..64 (sample.h: [a-z0-9_]). */
 static char key_store[SAMPLE_MAX_FIELDS][65];
 
-static void encode_checked(const uint8_t *p, size_t n, int64_t ts, unsigned char capsel)
+static int string_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n <= SAMPLE_STRING_MAX && !memchr(s, '\n', n);
+}
+
+static void encode_checked(const uint8_t *p, size_t n, int64_t ts, unsigned char capsel, const char *const *str,
+                           int nstr)
 {
     struct sample_field f[SAMPLE_MAX_FIELDS];
     struct lp_tag tag = {"host", "fuzz"};
@@ -224,6 +234,10 @@ static void encode_checked(const uint8_t *p, size_t n, int64_t ts, unsigned char
         if (p[i] & 1) {
             sample_int(&f[nf], key_store[(p[i] >> 1) % SAMPLE_MAX_FIELDS], iv);
             finite++;
+        } else if ((p[i] & 2) && nstr > 0) {
+            const char *sv = str[(uint64_t)iv % (uint64_t)nstr];
+            sample_string(&f[nf], key_store[(p[i] >> 2) % SAMPLE_MAX_FIELDS], sv);
+            finite += string_ok(sv);
         } else {
             sample_float(&f[nf], key_store[(p[i] >> 1) % SAMPLE_MAX_FIELDS], dv);
             finite += isfinite(dv) != 0;
@@ -247,9 +261,13 @@ static void encode_checked(const uint8_t *p, size_t n, int64_t ts, unsigned char
     FUZZ_CHECK(back.nfields == finite);
     for (int i = 0, j = 0; i < nf; i++) {
         if (f[i].type == SAMPLE_FLOAT && !isfinite(f[i].v.f)) continue;
+        if (f[i].type == SAMPLE_STRING && !string_ok(f[i].v.s)) continue;
         FUZZ_CHECK(strcmp(back.fields[j].key, f[i].key) == 0);
         FUZZ_CHECK(back.fields[j].is_int == (f[i].type == SAMPLE_INT));
-        if (f[i].type == SAMPLE_INT)
+        FUZZ_CHECK(back.fields[j].is_str == (f[i].type == SAMPLE_STRING));
+        if (f[i].type == SAMPLE_STRING)
+            FUZZ_CHECK(strcmp(back.fields[j].s, f[i].v.s) == 0);
+        else if (f[i].type == SAMPLE_INT)
             FUZZ_CHECK(back.fields[j].i == f[i].v.i);
         else
             FUZZ_CHECK(lpc_close(f[i].v.f, back.fields[j].f));
@@ -294,7 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         escape_checked(str[i], LP_STRING, (unsigned char)buf[8]);
     }
     series_checked(str, nstr, (unsigned char)buf[8]);
-    encode_checked((const uint8_t *)buf + 9, n - 9, iv, (unsigned char)buf[8]);
+    encode_checked((const uint8_t *)buf + 9, n - 9, iv, (unsigned char)buf[8], str, nstr);
 
     free(buf);
     return 0;

@@ -6,6 +6,11 @@
  * cache, and a cache primed by other content), every integer field >= 0,
  * used and available <= total, the percentages finite and in [0, 100], and
  * the encoded line valid line protocol holding every field.
+ *
+ * The same input is also read as /proc/zoneinfo: mem_parse_zoneinfo_low
+ * against a reference written here from its header, and the fields again with
+ * those watermarks (and with arbitrary ones), available agreeing with the
+ * estimate computed in 128 bits from mem.h's formula.
  */
 #include <math.h>
 #include <stddef.h>
@@ -36,7 +41,57 @@ static const struct sample_field *find(const struct sample_field *f, int n, cons
     return NULL;
 }
 
-static void fields_checked(const struct mem_values *m, int64_t ts)
+/* Reference for mem_parse_zoneinfo_low, from its header: per line, words split
+   at blanks; a first word starting with "low" adds the second when it is all
+   digits (an optional '\r' after it) within UINT64_MAX; saturating. */
+static uint64_t ref_zoneinfo_low(const char *s, size_t len)
+{
+    unsigned __int128 sum = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t e = i, p, w1;
+        while (e < len && s[e] != '\n') e++;
+        p = i;
+        while (p < e && (s[p] == ' ' || s[p] == '\t')) p++;
+        w1 = p;
+        while (p < e && s[p] != ' ' && s[p] != '\t') p++;
+        if (p - w1 >= 3 && memcmp(s + w1, "low", 3) == 0) {
+            unsigned __int128 v = 0;
+            size_t d = 0;
+            while (p < e && (s[p] == ' ' || s[p] == '\t')) p++;
+            while (p < e && s[p] >= '0' && s[p] <= '9') {
+                if (v <= UINT64_MAX) v = v * 10 + (unsigned)(s[p] - '0');
+                p++, d++;
+            }
+            if (d > 0 && v <= UINT64_MAX && (p == e || s[p] == ' ' || s[p] == '\t' || s[p] == '\r')) sum += v;
+            if (sum > UINT64_MAX) sum = UINT64_MAX;
+        }
+        i = e + 1;
+    }
+    return (uint64_t)sum;
+}
+
+/* The estimate of available, in 128 bits, from mem.h's formula. */
+static int64_t ref_available(const struct mem_values *m, int64_t w)
+{
+#define H(k) ((m->present >> (k)) & 1)
+    __int128 a, f, s, cached;
+    if (H(MEM_AVAILABLE)) return m->v[MEM_AVAILABLE];
+    cached = (H(MEM_CACHED) ? m->v[MEM_CACHED] : 0);
+    if (H(MEM_SRECLAIMABLE) && cached + m->v[MEM_SRECLAIMABLE] <= INT64_MAX) cached += m->v[MEM_SRECLAIMABLE];
+    a = H(MEM_FREE) ? m->v[MEM_FREE] : 0;
+    if (w < 0 || !H(MEM_ACTIVE_FILE) || !H(MEM_INACTIVE_FILE) || !H(MEM_SRECLAIMABLE)) {
+        a += cached;
+        return a > INT64_MAX ? INT64_MAX : (int64_t)a;
+    }
+    f = (__int128)m->v[MEM_ACTIVE_FILE] + m->v[MEM_INACTIVE_FILE];
+    s = m->v[MEM_SRECLAIMABLE];
+    a = a - w + (f - (f / 2 < w ? f / 2 : w)) + (s - (s / 2 < w ? s / 2 : w));
+#undef H
+    return a < 0 ? 0 : a > INT64_MAX ? INT64_MAX : (int64_t)a;
+}
+
+static void fields_checked(const struct mem_values *m, int64_t wmark, int64_t ts)
 {
     struct sample_field *f = malloc(SAMPLE_MAX_FIELDS * sizeof *f); /* exact: ASan guards the end */
     const struct sample_field *total, *used, *avail, *up, *ap;
@@ -47,8 +102,9 @@ static void fields_checked(const struct mem_values *m, int64_t ts)
     int n;
 
     FUZZ_CHECK(f != NULL);
-    n = mem_fields_of(m, f);
+    n = wmark < 0 ? mem_fields_of(m, f) : mem_fields_with(m, wmark, f);
     FUZZ_CHECK(n >= 0 && n <= SAMPLE_MAX_FIELDS);
+    FUZZ_CHECK(mem_available(m, wmark) == ref_available(m, wmark));
     if (!(m->present & (1ull << MEM_TOTAL))) {
         FUZZ_CHECK(n == 0);
         free(f);
@@ -79,6 +135,10 @@ static void fields_checked(const struct mem_values *m, int64_t ts)
     if (m->present & (1ull << MEM_AVAILABLE)) {
         int64_t want = m->v[MEM_AVAILABLE] < m->v[MEM_TOTAL] ? m->v[MEM_AVAILABLE] : m->v[MEM_TOTAL];
         FUZZ_CHECK(avail->v.i == want);
+    }
+    {
+        int64_t want = ref_available(m, wmark);
+        FUZZ_CHECK(avail->v.i == (want < m->v[MEM_TOTAL] ? want : m->v[MEM_TOTAL]));
     }
 
     plen = lp_series_build(prefix, sizeof prefix, "mem", &tag, 1);
@@ -140,7 +200,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mem_parse(buf, half, &primed, NULL);
     same_values(&primed, &first);
 
-    fields_checked(&plain, ts);
+    fields_checked(&plain, -1, ts);
+    /* The same content as zoneinfo: its low watermarks, in 4 KiB pages. */
+    {
+        uint64_t low = mem_parse_zoneinfo_low(buf, size);
+        FUZZ_CHECK(low == ref_zoneinfo_low(buf, size));
+        fields_checked(&plain, low > (uint64_t)INT64_MAX / 4096 ? INT64_MAX : (int64_t)(low * 4096), ts);
+        fields_checked(&plain, (int64_t)(low & 0xffffff), ts);
+    }
 
     free(buf);
     free(other);

@@ -96,7 +96,7 @@ static void check_encoded(const char *name, const struct sample_field *f, int nf
 {
     static struct lpc_line back;
     struct lp_tag tags[2] = {{"interface", name}, {"host", "fuzz"}};
-    char prefix[256], line[1024];
+    char prefix[256], line[2048]; /* lp_line_max: 133 bytes a field since string fields */
     size_t plen, len;
 
     plen = lp_series_build(prefix, sizeof prefix, "net", tags, 2);

@@ -19,6 +19,9 @@
  *    unescaped '=';
  *  - floats: -?digits[.digits][e[+-]digits], finite (no nan/inf);
  *    integers: -?digits 'i' within int64 ('u' is rejected by stock 1.x);
+ *  - strings: '"' ... '"', where a backslash takes the byte after it (so
+ *    '\"' does not end the string) and '\"' and '\\' unescape to '"' and
+ *    '\' (scanFieldValue, unescapeStringField); held to no newline;
  *  - the timestamp: -?digits within int64.
  * Field keys are also held to sample.h's promise: [a-z0-9_]+.
  *
@@ -39,6 +42,8 @@
 struct lpc_field {
     const char *key;
     int is_int;
+    int is_str;
+    const char *s; /* is_str: the unescaped value, in the arena */
     int64_t i;
     double f;
 };
@@ -201,8 +206,31 @@ static inline int lpc_parse_line(const char *s, size_t len, struct lpc_line *l)
         f->key = lpc_unescape(l, s + ks, i - ks, 1);
         if (!f->key) return 0;
         vs = ++i;
-        while (i < len && s[i] != ',' && s[i] != ' ') i++;
-        if (!lpc_parse_value(s + vs, i - vs, f)) return 0;
+        f->is_str = 0;
+        if (i < len && s[i] == '"') {
+            char *out = l->arena + l->used, *o = out;
+            for (i++;; i++) {
+                if (i >= len) return 0; /* unterminated */
+                if (s[i] == '"') break;
+                if (s[i] == '\\') {
+                    if (i + 1 >= len) return 0;
+                    if (s[i + 1] == '"' || s[i + 1] == '\\') i++;
+                    else if ((size_t)(o - out) + 1 < sizeof l->arena - l->used) *o++ = s[i++];
+                }
+                if ((size_t)(o - out) + 1 >= sizeof l->arena - l->used) return 0;
+                *o++ = s[i];
+            }
+            *o++ = '\0';
+            l->used += (size_t)(o - out);
+            f->is_str = 1;
+            f->is_int = 0;
+            f->s = out;
+            i++; /* past the closing quote */
+            if (i < len && s[i] != ',' && s[i] != ' ') return 0;
+        } else {
+            while (i < len && s[i] != ',' && s[i] != ' ') i++;
+            if (!lpc_parse_value(s + vs, i - vs, f)) return 0;
+        }
         l->nfields++;
         if (i >= len) return 0; /* no timestamp: procflux always writes one */
         if (s[i] == ' ') break;

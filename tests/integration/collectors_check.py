@@ -51,7 +51,8 @@ def main():
     if res["psi"] == "1":
         check("pressure: avg10, avg60, avg300, total", keys[2] == ["avg10", "avg300", "avg60", "total"], keys[2],
               needs=("pressure",))
-    net_want = sorted(["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"])
+    net_want = sorted(["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out",
+                       "speed"])
     check("net: Telegraf's fields", keys[3] == net_want, keys[3], needs=("net",))
     disk_want = sorted(["reads", "writes", "read_bytes", "write_bytes", "read_time", "write_time", "io_time",
                         "weighted_io_time", "iops_in_progress", "merged_reads", "merged_writes"])

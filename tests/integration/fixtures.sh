@@ -60,6 +60,10 @@ prepare() {
     mkdir -p "$d/proc"
     cp "$fx/stat" "$d/proc/stat"
     cp "$fx/meminfo" "$d/proc/meminfo"
+    # mem's low watermarks (kernels without MemAvailable), system's physical CPUs
+    for f in zoneinfo cpuinfo; do
+        if [ -f "$fx/$f" ]; then cp "$fx/$f" "$d/proc/$f"; fi
+    done
     cp "$fx/stat" "$d/prev"
     cp "$next" "$d/next"
     printf '%d.%02d %d.%02d 0.%02d %d/%d %d\n' $((i % 7)) $((i * 13 % 100)) $((i % 3)) \

@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfhelp import check, finish, rewrite_in_place  # noqa: E402
+from pfhelp import check, finish, rewrite_in_place, split_unescaped  # noqa: E402
 
 MUTATION = os.environ.get("CHECK_MUTATION", "")
 INT64_MAX = (1 << 63) - 1
@@ -69,7 +69,7 @@ MEMKEYS = {
 # InfluxDB line protocol, as procflux may write it.
 NAME = r"(?:[^,=\s\\]|\\[,= ])+"
 MEAS = r"(?:[^,\s\\]|\\[, ])+"
-VALUE = r"(?:-?\d+i|-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+VALUE = r"(?:-?\d+i|-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|\"(?:[^\"\\\n]|\\[\"\\])*\")"
 LINE_RE = re.compile(r"^(%s)((?:,%s=%s)*) (%s=%s(?:,%s=%s)*) (-?\d+)$" % (MEAS, NAME, NAME, NAME, VALUE, NAME, VALUE))
 
 def close(got, want):
@@ -117,7 +117,40 @@ def expected_cpu(prev, cur, clk_tck):
     return exp
 
 
-def expected_mem(text):
+def zoneinfo_low_pages(text):
+    """gopsutil's sum of the zones' low watermarks: a line whose first word starts with 'low'."""
+    total = 0
+    for line in text.split("\n"):
+        w = line.split()
+        if w and w[0].startswith("low") and len(w) > 1 and w[1].isdigit():
+            total += int(w[1])
+    return total
+
+
+def physical_cpus(text):
+    """gopsutil's cpu.Counts(false) from cpuinfo: sum of 'cpu cores' per distinct 'physical id'."""
+    cores, cur = {}, {}
+    for line in text.split("\n"):
+        line = line.strip().lower()
+        if not line:
+            if "physical id" in cur and "cpu cores" in cur:
+                cores[cur["physical id"]] = cur["cpu cores"]
+            cur = {}
+            continue
+        k, _, v = line.partition(":")
+        if k.strip() in ("physical id", "cpu cores") and re.fullmatch(r"[+-]?\d+", v.strip()):
+            cur[k.strip()] = int(v.strip())
+    return sum(cores.values())
+
+
+def uptime_format(up):
+    """Telegraf's formatUptime."""
+    days = up // 86400
+    head = "%d day%s, " % (days, "s" if days > 1 else "") if days else ""
+    return head + "%2d:%02d" % (up // 3600 % 24, up // 60 % 60)
+
+
+def expected_mem(text, zoneinfo=None):
     raw = {}
     for line in text.split("\n"):
         m = re.match(r"^([^:]+):[ \t]*(\d+)(?:[ \t]+(kB))?$", line)
@@ -139,10 +172,22 @@ def expected_mem(text):
     cached = vals.get("Cached", 0) + sre
     if "Cached" in vals:
         exp["cached"] = cached
+    raw_kb = {}
+    for line in text.split("\n"):
+        m = re.match(r"^([^:]+):[ \t]*(\d+)[ \t]+kB$", line)
+        if m:
+            raw_kb[m.group(1)] = int(m.group(2))
     if "MemAvailable" in vals:
         avail = vals["MemAvailable"]
+    elif zoneinfo is not None and all(k in raw_kb for k in ("Active(file)", "Inactive(file)", "SReclaimable")):
+        # gopsutil's calculateAvailVmem (kernels 2.6.28 to 3.13), floored at 0
+        w = zoneinfo_low_pages(zoneinfo) * os.sysconf("SC_PAGE_SIZE")
+        f = (raw_kb["Active(file)"] + raw_kb["Inactive(file)"]) * 1024
+        sr = raw_kb["SReclaimable"] * 1024
+        avail = max(0, vals.get("MemFree", 0) - w + f - min(f // 2, w) + sr - min(sr // 2, w))
     else:
         avail = vals.get("MemFree", 0) + cached
+    avail = min(avail, vals["MemTotal"])
     total = vals["MemTotal"]
     exp["available"] = avail
     exp["used"] = total - avail
@@ -161,7 +206,10 @@ def compare(what, got, exp, types):
     bad = []
     for k in sorted(set(got) & set(exp)):
         s, want = got[k], exp[k]
-        if types.get(k, "float") == "int":
+        if types.get(k, "float") == "str":
+            if s != '"%s"' % want.replace("\\", "\\\\").replace('"', '\\"'):
+                bad.append("%s=%s want %r" % (k, s, want))
+        elif types.get(k, "float") == "int":
             if not s.endswith("i") or int(s[:-1]) != want:
                 bad.append("%s=%s want %di" % (k, s, want))
         else:
@@ -218,7 +266,7 @@ def check_case(d, clk_tck):
         key = meas + ("/" + tagd["cpu"] if "cpu" in tagd else "")
         if key in series:
             bad.append(line + "   (series repeated)")
-        series[key] = dict(f.split("=", 1) for f in fieldtext.split(","))
+        series[key] = dict(f.split("=", 1) for f in split_unescaped(fieldtext, ","))
         stamps.add(int(ts))
     check(case + ": every line is valid line protocol", not bad, " | ".join(bad[:3]))
     check(case + ": one integer timestamp per tick, in ns within the run",
@@ -237,17 +285,26 @@ def check_case(d, clk_tck):
         exp = expected_cpu(prev.get(cpu, []), cur[cpu], clk_tck)
         compare("%s: cpu %s" % (case, cpu), series["cpu/" + cpu], exp, {})
 
+    zoneinfo_path = os.path.join(fixture_dir, "zoneinfo")
+    zoneinfo = open(zoneinfo_path).read() if os.path.exists(zoneinfo_path) else None
     if "mem" in series:
-        exp = expected_mem(meminfo)
+        exp = expected_mem(meminfo, zoneinfo)
         types = {k: "int" for k in exp if not k.endswith("_percent")}
         compare(case + ": mem", series["mem"], exp, types)
 
     if "system" in series:
         l = loadavg.split()
+        up_int, _, up_frac = uptime.split()[0].partition(".")
         exp = {"load1": float(l[0]), "load5": float(l[1]), "load15": float(l[2]),
                "n_cpus": len([c for c in cur if c != "cpu-total"]),
-               "uptime": int(float(uptime.split()[0]))}
-        compare(case + ": system", series["system"], exp, {"n_cpus": "int", "uptime": "int"})
+               # rounded up to a whole second, as sysinfo(2) (Telegraf's source) does
+               "uptime": int(up_int) + (1 if up_frac.strip("0") else 0)}
+        exp["uptime_format"] = uptime_format(exp["uptime"])
+        types = {"n_cpus": "int", "uptime": "int", "uptime_format": "str", "n_physical_cpus": "int"}
+        cpuinfo_path = os.path.join(fixture_dir, "cpuinfo")
+        if os.path.exists(cpuinfo_path):
+            exp["n_physical_cpus"] = physical_cpus(open(cpuinfo_path).read())
+        compare(case + ": system", series["system"], exp, types)
 
     # What the README says each kernel prints, checked on procflux's output.
     if name in KNOWN and not MUTATION:
@@ -262,7 +319,7 @@ def check_case(d, clk_tck):
               len([k for k in series if k.startswith("cpu/cpu") and k != "cpu/cpu-total"]) == ncpus)
         mem = series.get("mem", {})
         check("%s: sreclaimable %s" % (case, "present" if has_sre else "absent"), ("sreclaimable" in mem) == has_sre)
-        if not has_avail and "free" in mem and "cached" in mem:
+        if not has_avail and "free" in mem and "cached" in mem and zoneinfo is None:
             check(case + ": no MemAvailable: available = free + cached (cached has SReclaimable)",
                   int(mem["available"][:-1]) == int(mem["free"][:-1]) + int(mem["cached"][:-1]))
         if name == "manycore":

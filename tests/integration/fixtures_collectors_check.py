@@ -94,7 +94,8 @@ def expect_net(d):
         if len(c) != 16 or name.endswith("\\") or name in out:
             continue
         out[name] = {"bytes_recv": c[0], "packets_recv": c[1], "err_in": c[2], "drop_in": c[3],
-                     "bytes_sent": c[8], "packets_sent": c[9], "err_out": c[10], "drop_out": c[11]}
+                     "bytes_sent": c[8], "packets_sent": c[9], "err_out": c[10], "drop_out": c[11],
+                     "speed": -1}  # under --proc-root no sysfs is read: speed unknown
     return out
 
 

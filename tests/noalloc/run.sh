@@ -110,6 +110,14 @@ run_case window-fields-fanout -- --interval 1ms --window 50ms --dest "127.0.0.1:
 # Microburst capture: net read every tick for its rates, one window a 50 ms
 run_case net-window-rates -- --interval 1ms --window 50ms --dest "127.0.0.1:$PORT" --collect net \
     --net-interfaces '*' --stats-every 100ms
+# system reads utmp on each once-a-second sample (where the host has
+# /var/run/utmp) and formats uptime_format; mem on a 3.x kernel without
+# MemAvailable (the armhf fixture, with its zoneinfo) estimates available
+# every tick from the watermarks read at start-up.
+run_case system-utmp -- --interval 1ms --dest "127.0.0.1:$PORT" --collect system --stats-every 0s
+FIXMEM=$(cd "$(dirname "$0")/../fixtures/armhf-32bit" && pwd)
+run_case mem-zoneinfo-estimate -- --interval 1ms --dest "127.0.0.1:$PORT" --collect mem --proc-root "$FIXMEM" \
+    --stats-every 0s
 # Interfaces that come and go: net/dev flips between two real readings of a
 # namespace every 20 ms (slots freed and taken, prefixes rebuilt).
 FIX=$(cd "$(dirname "$0")/../fixtures/linux-6.x/net" && pwd)

@@ -25,9 +25,11 @@
  * Send jitter (packer_jitter): a fleet whose ticks are aligned to the wall
  * clock would fill and send at the same instants. With jitter, a partial
  * datagram leaves @lead before its --flush deadline, and once half the ring
- * is closed its full datagrams leave @sub after that moment (instead of when
- * the ring is full): each host picks its own lead and sub from its phase, so
- * the fleet's sends spread over time while no line waits longer than --flush.
+ * is closed its full datagrams leave phase x (90 % of the time that half
+ * took to fill) after that moment, instead of when the ring is full: the
+ * other half holds what comes meanwhile. Each host has its own phase, so the
+ * fleet's sends spread over the whole time a half ring takes to fill, while
+ * no line waits longer than --flush.
  */
 
 enum packer_result {
@@ -46,7 +48,7 @@ struct packer_slot {
 struct packer {
     size_t payload;            /* bytes per datagram */
     double lead;               /* jitter: partial datagrams leave this much before --flush */
-    double sub;                /* jitter: a half-full ring leaves this long after it got so; -1: off */
+    double phase;              /* jitter: this host's phase in [0, 1); -1: off */
     double half_at;            /* when the ring got half full; -1: it is not */
     double flush;              /* seconds a line may wait */
     int nslots;
@@ -71,10 +73,11 @@ int packer_pending(const struct packer *p);
 
 /**
  * Jitter the sends: partial datagrams leave @lead seconds before their
- * deadline (0 <= lead <= flush), full ones @sub seconds after half the ring
- * is closed (@sub < 0: only when the ring is full, the default).
+ * deadline (0 <= lead <= flush), full ones @phase (in [0, 1)) of the way
+ * through the time a half ring takes to fill, after half the ring is closed
+ * (@phase < 0: only when the ring is full, the default).
  */
-void packer_jitter(struct packer *p, double lead, double sub);
+void packer_jitter(struct packer *p, double lead, double phase);
 
 /** When the oldest pending line is due, or -1 when nothing is pending. */
 double packer_deadline(const struct packer *p);

@@ -66,9 +66,9 @@ COLD int output_init(struct output *o, const struct config *cfg, size_t line_max
     if (!(o->take = calloc((size_t)nslots, sizeof *o->take))) goto oom;
     if (cfg->flush_jitter > 0) {
         /* this host's place in the fleet: partial datagrams leave up to the jitter before their
-           deadline, a half-full ring within one interval (or the jitter) of getting so */
+           deadline, a half-full ring up to the time the other half takes to fill */
         double phase = tick_phase(cfg->host), j = cfg->flush_jitter;
-        packer_jitter(&o->packer, j * (1 - phase), phase * (cfg->interval < j ? cfg->interval : j));
+        packer_jitter(&o->packer, j * (1 - phase), phase);
     }
     log_msg(LOG_DEBUG, "payload %zu bytes, %d slots, flush %.3f s, jitter %.3f s", payload, nslots, cfg->flush,
             cfg->flush_jitter);

@@ -17,18 +17,18 @@ int packer_init(struct packer *p, size_t payload, int nslots, double flush)
     p->payload = payload;
     p->nslots = nslots;
     p->flush = flush;
-    p->sub = -1;
+    p->phase = -1;
     p->half_at = -1;
     return 0;
 }
 
-void packer_jitter(struct packer *p, double lead, double sub)
+void packer_jitter(struct packer *p, double lead, double phase)
 {
     p->lead = lead < 0 ? 0 : lead > p->flush ? p->flush : lead;
-    p->sub = sub;
+    p->phase = phase;
 }
 
-/* The ring is half closed: with jitter, its full datagrams are due @sub later. */
+/* The ring is half closed: with jitter, its full datagrams are due a phase of a half fill later. */
 static int half_closed(const struct packer *p)
 {
     return p->closed >= (p->nslots + 1) / 2;
@@ -50,7 +50,7 @@ enum packer_result packer_add(struct packer *p, const char *line, size_t len, do
         if (p->closed + 1 >= p->nslots) return PACKER_NO_SPACE;
         p->closed++;
         s = slot_at(p, p->closed);
-        if (p->sub >= 0 && p->half_at < 0 && half_closed(p)) p->half_at = now;
+        if (p->phase >= 0 && p->half_at < 0 && half_closed(p)) p->half_at = now;
     }
     if (s->len == 0) s->first = now;
     memcpy(s->buf + s->len, line, len);
@@ -65,7 +65,11 @@ double packer_deadline(const struct packer *p)
 {
     const struct packer_slot *s = slot_at(p, 0);
     double due = s->len ? s->first + p->flush - p->lead : -1;
-    if (p->half_at >= 0 && (due < 0 || p->half_at + p->sub < due)) due = p->half_at + p->sub;
+    if (p->half_at >= 0) {
+        /* the other half lasts about as long as this one took to fill: leave within 90 % of it */
+        double half = p->half_at + p->phase * 0.9 * (p->half_at - s->first);
+        if (due < 0 || half < due) due = half;
+    }
     return due;
 }
 

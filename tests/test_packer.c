@@ -240,26 +240,27 @@ END_TEST
 START_TEST(jitter_lead_and_half_ring)
 {
     /* with jitter: a partial datagram leaves `lead` before its deadline, and a
-       half-closed ring `sub` after it got so, not when it is full; no line
+       half-closed ring a phase of its fill time after it got so, not when it is full; no line
        ever waits longer than --flush */
     struct packer p;
     struct packer_slot *out[4];
     ck_assert_int_eq(packer_init(&p, 20, 4, 1), 0);
-    packer_jitter(&p, 0.3, 0.004);
+    packer_jitter(&p, 0.3, 0.5);
     add_ok(&p, 10, 'a', 10.0);
     ck_assert_double_eq_tol(packer_deadline(&p), 10.7, 1e-12);
     ck_assert_int_eq(packer_take(&p, 0, 10.69, out), 0);
     ck_assert_int_eq(packer_take(&p, 0, 10.7, out), 1);
     packer_release(&p, 1);
-    /* two of four slots closed at 20.002: due 20.006, before slot 0's own 20.7 */
+    /* two of four slots closed at 20.002, 2 ms after the ring's first line: due half (the phase)
+       of 90 % of those 2 ms later, at 20.0029, before slot 0's own 20.7 */
     add_ok(&p, 10, 'b', 20.0);
     add_ok(&p, 10, 'c', 20.0);
     add_ok(&p, 10, 'd', 20.001); /* closes slot 0 */
     ck_assert_double_eq_tol(packer_deadline(&p), 20.7, 1e-12);
     add_ok(&p, 10, 'e', 20.001);
     add_ok(&p, 10, 'f', 20.002); /* closes slot 1: half the ring */
-    ck_assert_double_eq_tol(packer_deadline(&p), 20.006, 1e-12);
-    ck_assert_int_eq(packer_take(&p, 0, 20.006, out), 2); /* the closed ones; the open one waits */
+    ck_assert_double_eq_tol(packer_deadline(&p), 20.0029, 1e-12);
+    ck_assert_int_eq(packer_take(&p, 0, 20.0029, out), 2); /* the closed ones; the open one waits */
     ck_assert_int_eq(out[0]->buf[0], 'b');
     ck_assert_int_eq(out[1]->buf[0], 'd');
     packer_release(&p, 2);

@@ -43,7 +43,7 @@ struct config_fieldset {
 struct config {
     double interval;        /* seconds */
     double flush;           /* seconds */
-    double flush_jitter;    /* seconds of --flush this host's sends are spread over; 0: off */
+    double flush_jitter;    /* seconds of --flush this host's sends are spread over; 0: off (default: the interval) */
     double stats_every;     /* seconds; 0: no self-telemetry */
     double resolve_every;   /* seconds; 0: only after errors */
     size_t payload;         /* bytes; 0: from the path MTU */

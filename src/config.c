@@ -91,7 +91,7 @@ void config_usage(void *fp)
           "  --flush DURATION        longest a sample waits to be sent (default 1s, or the interval if longer)\n"
           "  --flush-jitter DURATION spread this host's sends over up to this much of --flush, by a\n"
           "                          phase taken from the host name, so a fleet does not send at once\n"
-          "                          (default: the whole --flush; 0 = off)\n"
+          "                          (default: one interval, at most --flush; 0 = off)\n"
           "  --dest HOST:PORT        receiver (default 127.0.0.1:8089; IPv6 as [::1]:8089); repeat it\n"
           "                          to send every datagram to each (at most 8)\n"
           "  --payload BYTES         datagram payload, 512-65507 (default: the route's MTU less headers)\n"
@@ -837,7 +837,7 @@ static void set_defaults(struct config *c)
     memset(c, 0, sizeof *c);
     c->interval = 1;
     c->flush = 1;
-    c->flush_jitter = -1; /* the whole --flush */
+    c->flush_jitter = -1; /* one interval, at most --flush */
     c->stats_every = 10;
     c->resolve_every = 30;
     memcpy(c->dest[0].host, "127.0.0.1", sizeof "127.0.0.1");
@@ -957,7 +957,10 @@ static int check_collected(const struct config *c, char *err, size_t errlen)
 static int derive(struct config *c, int flush_given, char *err, size_t errlen)
 {
     if (!flush_given && c->interval > c->flush) c->flush = c->interval;
-    if (c->flush_jitter < 0 || c->flush_jitter > c->flush) c->flush_jitter = c->flush; /* (at most all of it) */
+    /* by default one interval: full datagrams leave as soon as ever, partial ones at most an interval
+       early (their fill stays); never more than all of --flush */
+    if (c->flush_jitter < 0) c->flush_jitter = c->interval;
+    if (c->flush_jitter > c->flush) c->flush_jitter = c->flush;
     if (c->host[0]) return CONFIG_OK;
     if (gethostname(c->host, sizeof c->host - 1) != 0 || !c->host[0])
         memcpy(c->host, "localhost", sizeof "localhost");

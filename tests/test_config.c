@@ -101,7 +101,7 @@ START_TEST(defaults)
     ck_assert_int_eq(parse(&c, NULL), CONFIG_OK);
     ck_assert_double_eq_tol(c.interval, 1, 1e-12);
     ck_assert_double_eq_tol(c.flush, 1, 1e-12);
-    ck_assert_double_eq_tol(c.flush_jitter, 1, 1e-12); /* the whole --flush */
+    ck_assert_double_eq_tol(c.flush_jitter, 1, 1e-12); /* one interval */
     ck_assert_str_eq(c.dest[0].host, "127.0.0.1");
     ck_assert_str_eq(c.dest[0].port, "8089");
     ck_assert_int_eq(c.precision, PREC_NS);
@@ -710,8 +710,10 @@ END_TEST
 START_TEST(flush_jitter)
 {
     struct config c;
-    ck_assert_int_eq(parse(&c, "--interval", "5s", NULL), CONFIG_OK); /* follows the stretched flush */
+    ck_assert_int_eq(parse(&c, "--interval", "5s", NULL), CONFIG_OK); /* one interval, the flush stretched to it */
     ck_assert_double_eq_tol(c.flush_jitter, 5, 1e-12);
+    ck_assert_int_eq(parse(&c, "--interval", "10ms", NULL), CONFIG_OK); /* one interval of the 1 s flush */
+    ck_assert_double_eq_tol(c.flush_jitter, 0.01, 1e-12);
     ck_assert_int_eq(parse(&c, "--flush-jitter", "0", NULL), CONFIG_OK);
     ck_assert_double_eq(c.flush_jitter, 0);
     ck_assert_int_eq(parse(&c, "--flush", "2s", "--flush-jitter", "300ms", NULL), CONFIG_OK);

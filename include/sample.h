@@ -40,15 +40,21 @@ struct sample_field {
 /** The most fields any one series carries per tick. */
 #define SAMPLE_MAX_FIELDS 64
 
-static inline void sample_float(struct sample_field *f, const char *key, double v)
+/* A plain field of @type under @key: no suffix, not windowed, not a counter, not a ratio. */
+static inline void sample_plain(struct sample_field *f, const char *key, enum sample_type type)
 {
     f->key = key;
     f->suffix = 0;
-    f->type = SAMPLE_FLOAT;
+    f->type = type;
     f->windowed = 0;
     f->counter = 0;
-    f->v.f = v;
     f->den = 0;
+}
+
+static inline void sample_float(struct sample_field *f, const char *key, double v)
+{
+    sample_plain(f, key, SAMPLE_FLOAT);
+    f->v.f = v;
 }
 
 /** A usage read exactly (a gauge that moves tick to tick: mem used_percent): --window aggregates it. */
@@ -74,13 +80,8 @@ static inline void sample_ratio(struct sample_field *f, const char *key, double 
 
 static inline void sample_int(struct sample_field *f, const char *key, int64_t v)
 {
-    f->key = key;
-    f->suffix = 0;
-    f->type = SAMPLE_INT;
-    f->windowed = 0;
-    f->counter = 0;
+    sample_plain(f, key, SAMPLE_INT);
     f->v.i = v;
-    f->den = 0;
 }
 
 /** A cumulative counter (net bytes, diskio reads): --window adds its rate's max and mean per second. */
@@ -93,13 +94,8 @@ static inline void sample_counter(struct sample_field *f, const char *key, int64
 /** A string field (never windowed): @v must outlive the line's encoding. */
 static inline void sample_string(struct sample_field *f, const char *key, const char *v)
 {
-    f->key = key;
-    f->suffix = 0;
-    f->type = SAMPLE_STRING;
-    f->windowed = 0;
-    f->counter = 0;
+    sample_plain(f, key, SAMPLE_STRING);
     f->v.s = v;
-    f->den = 0;
 }
 
 #endif

@@ -152,7 +152,9 @@ static int64_t ref_cpuinfo(const char *s, size_t len)
             for (colon = a; colon < b && s[colon] != ':'; colon++) {
             }
             if (colon < b) {
-                char key[16], val[16];
+                /* (any length of value: Go's ParseInt takes leading zeros, "000...0" is 0) */
+                static char val[16385];
+                char key[16];
                 size_t kb = colon, va = colon + 1, kl, vl;
                 while (kb > a && strchr(" \t\r\v\f", s[kb - 1]) && s[kb - 1]) kb--;
                 while (va < b && strchr(" \t\r\v\f", s[va]) && s[va]) va++;
@@ -236,16 +238,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.have_physical = 1;
     /* uptime_format: Telegraf's "%d day%s, " and "%2d:%02d" */
     if (s.cur.have_uptime && s.cur.uptime < 9.2e18) {
-        uint64_t up = (uint64_t)system_uptime_seconds(s.cur.uptime), days = up / 86400;
-        char want[64];
-        FUZZ_CHECK((double)up >= s.cur.uptime && (double)up < s.cur.uptime + 1.0 + s.cur.uptime * 1e-15);
+        uint64_t secs = (uint64_t)system_uptime_seconds(s.cur.uptime), days = secs / 86400;
+        char text[64];
+        /* rounded up to the next whole second, as sysinfo(2) does (0.000...08 is 1) */
+        FUZZ_CHECK((double)secs == ceil(s.cur.uptime));
         if (days)
-            snprintf(want, sizeof want, "%llu day%s, %2d:%02d", (unsigned long long)days, days > 1 ? "s" : "",
-                     (int)(up / 3600 % 24), (int)(up / 60 % 60));
+            snprintf(text, sizeof text, "%llu day%s, %2d:%02d", (unsigned long long)days, days > 1 ? "s" : "",
+                     (int)(secs / 3600 % 24), (int)(secs / 60 % 60));
         else
-            snprintf(want, sizeof want, "%2d:%02d", (int)(up / 3600 % 24), (int)(up / 60 % 60));
-        FUZZ_CHECK(system_format_uptime(s.uptime_format, up) == strlen(want));
-        FUZZ_CHECK(strcmp(s.uptime_format, want) == 0 && strlen(want) <= SAMPLE_STRING_MAX);
+            snprintf(text, sizeof text, "%2d:%02d", (int)(secs / 3600 % 24), (int)(secs / 60 % 60));
+        FUZZ_CHECK(system_format_uptime(s.uptime_format, secs) == strlen(text));
+        FUZZ_CHECK(strcmp(s.uptime_format, text) == 0 && strlen(text) <= SAMPLE_STRING_MAX);
     }
     encode_checked(&s, n_cpus, ts);
     /* The same content as loadavg only, and as uptime only. */

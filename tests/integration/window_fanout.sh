@@ -63,11 +63,13 @@ sleep 1
 } > "$INFLUX_DIR/window"
 
 # ---- 3. a stall across a window's end ---------------------------------------------
-# 100 ms ticks, 1 s windows, on standard output. A 0.5 s burst on cpu0 at X.05,
-# then procflux is stopped (SIGSTOP) at X.8 and continued at X+2.3: window
-# (X, X+1] never got its last tick, so it must not be sent at all, least of all
-# under a later window's time; the window procflux started in is not sent.
-python3 "$here/window_fanout_check.py" stall "$bin" > "$INFLUX_DIR/stall"
+# 100 ms ticks, 1 s windows, on standard output, on a fixture proc root (the
+# host's load plays no part). A 0.5 s burst on cpu0 at X.05, then procflux is
+# stopped (SIGSTOP) at X.8, 8000 user jiffies land while it is stopped, and it
+# is continued at X+2.3: window (X, X+1] never got its last tick, so it must
+# not be sent at all, and neither it nor the stopped time turns up under a
+# later window's time; the window procflux started in is not sent.
+python3 "$here/window_fanout_check.py" stall "$bin" "$INFLUX_DIR" > "$INFLUX_DIR/stall"
 python3 "$here/window_fanout_check.py" check "$INFLUX_DIR/fanout" "$INFLUX_DIR/window" "$INFLUX_DIR/stall"
 status=$?
 if [ $status -ne 0 ]; then echo "--- procflux stderr"; cat "$INFLUX_DIR/fanout.err" "$INFLUX_DIR/window.err"; fi

@@ -2,10 +2,11 @@
 """The Python parts of tests/integration/window_fanout.sh (--window, --fields
 and repeated --dest against a real influxd).
 
-  window_fanout_check.py stall PROCFLUX > STALL
-      run PROCFLUX on standard output with 100 ms ticks and 1 s windows, a
-      0.5 s CPU burst on cpu0 at X.05, SIGSTOP at X.8, SIGCONT at X+2.3;
-      prints "start T X N" and then procflux's output
+  window_fanout_check.py stall PROCFLUX TMPDIR > STALL
+      run PROCFLUX on standard output with 100 ms ticks and 1 s windows on a
+      fixture proc root in TMPDIR: a 0.5 s burst on cpu0 at X.05, SIGSTOP at
+      X.8, 8000 user jiffies added at X+1.5, SIGCONT at X+2.3; prints
+      "start T X" and then procflux's output
   window_fanout_check.py check FANOUT WINDOW STALL
       the checks on the three parts' results ("key value" files as
       window_fanout.sh writes them, and the stall output); prints one line
@@ -19,28 +20,55 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pfhelp  # noqa: E402
 from pfhelp import check, finish, first_value, load_results, series  # noqa: E402
 
 
-def stall(binary):
-    start = time.time()
-    p = subprocess.Popen([binary, "--stdout", "--interval", "100ms", "--window", "1s", "--collect", "cpu",
-                          "--no-totalcpu", "--stats-every", "0s", "--fields", "cpu:usage_user_max,usage_user_mean"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def stat_text(cpu0, cpu1):
+    rows = ["cpu  " + " ".join(str(x + y) for x, y in zip(cpu0, cpu1)),
+            "cpu0 " + " ".join(map(str, cpu0)), "cpu1 " + " ".join(map(str, cpu1))]
+    return ("\n".join(rows) + "\nintr 1 0\nctxt 10\nbtime 1700000000\nprocesses 5\n").encode()
 
-    def until(t):
-        time.sleep(max(0, t - time.time()))
+
+def stall(binary, tmp):
+    """A proc root whose cpu0 is busy (10 user jiffies per 100 ms) from X.05 to
+    X.55 and idle otherwise; procflux is stopped from X.8 to X+2.3, and 8000
+    user jiffies land on cpu0 while it is stopped. The host's own load plays
+    no part."""
+    root = os.path.join(tmp, "proc")
+    os.makedirs(root, exist_ok=True)
+    stat = os.path.join(root, "stat")
+    cpu0, cpu1 = [1000] * 10, [1000] * 10
+    with open(stat, "wb") as f:
+        f.write(stat_text(cpu0, cpu1))
+    start = time.time()
+    p = subprocess.Popen([binary, "--stdout", "--proc-root", root, "--interval", "100ms", "--window", "1s",
+                          "--collect", "cpu", "--no-totalcpu", "--stats-every", "0s",
+                          "--fields", "cpu:usage_user_max,usage_user_mean"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     X = int(start) + 2
-    until(X + 0.05)
-    burn = subprocess.Popen(["taskset", "-c", "0", "timeout", "0.5", "sh", "-c", "while :; do :; done"])
-    until(X + 0.8)
-    p.send_signal(signal.SIGSTOP)
-    until(X + 2.3)
-    p.send_signal(signal.SIGCONT)
-    until(X + 4.2)
+    stopped = added = False
+    # the file moves at k * 100 ms + 50 ms, between procflux's ticks
+    t = int(start * 10) / 10 + 0.15
+    while t < X + 4.2:
+        time.sleep(max(0, t - time.time()))
+        cpu0[0 if X + 0.05 <= t < X + 0.55 else 3] += 10
+        cpu1[3] += 10
+        if X + 1.5 <= t and not added:
+            cpu0[0] += 8000
+            added = True
+        pfhelp.rewrite_in_place(stat_text(cpu0, cpu1), stat)
+        if X + 0.8 <= t + 0.05 and not stopped:
+            time.sleep(max(0, X + 0.8 - time.time()))
+            p.send_signal(signal.SIGSTOP)
+            stopped = True
+        if X + 2.3 <= t + 0.05 and stopped is True:
+            time.sleep(max(0, X + 2.3 - time.time()))
+            p.send_signal(signal.SIGCONT)
+            stopped = "continued"
+        t += 0.1
     p.terminate()
     out = p.communicate()[0].decode()
-    burn.wait()
     print("start %.6f X %d" % (start, X))
     sys.stdout.write(out)
     return 0
@@ -113,7 +141,7 @@ def checks(fanout, window, stall_path):
     check("stall: the window procflux started in is not sent (the first one's first tick is after the start)",
           pts and pts[0][0] - 0.9 >= start - 0.001 and pts[0][0] - 2.9 < start, (start, pts[:1]))
     check("stall: the window whose end was missed is not sent", not any(X + 0.9 < t < X + 1.1 for t, _, _ in pts), pts)
-    check("stall: its burst does not turn up in a later window (max < 80 after the stall)",
+    check("stall: its burst and the jiffies added while stopped turn up in no later window (max < 80)",
           all(m < 80 for t, m, _ in pts if t > X + 1.5) and any(t > X + 2.5 for t, _, _ in pts), pts)
     udp = series(res["Q_stats"])
     fails = sum(dict(zip(s["columns"], s["values"][0])).get("pointsParseFail", 0) for s in udp)
@@ -126,13 +154,14 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("stall", help="run the stall scenario, print its output")
     p.add_argument("procflux")
+    p.add_argument("tmpdir", help="where its proc root goes")
     p = sub.add_parser("check", help="check the results")
     p.add_argument("fanout")
     p.add_argument("window")
     p.add_argument("stall")
     a = ap.parse_args()
     if a.cmd == "stall":
-        return stall(a.procflux)
+        return stall(a.procflux, a.tmpdir)
     return checks(a.fanout, a.window, a.stall)
 
 

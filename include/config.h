@@ -80,6 +80,7 @@ struct config {
 #define CONFIG_OK 0
 #define CONFIG_EXIT 1  /* --help or --version printed: exit 0 */
 #define CONFIG_ERR -1
+#define CONFIG_NOMEM -2 /* out of memory: exit EXIT_SETUP, not EXIT_USAGE */
 
 /**
  * Fill @c from, lowest precedence first: the defaults, the config file
@@ -95,7 +96,8 @@ struct config {
  * given twice keeps the last value; a tag key, a measurement's --fields or a
  * second pattern list is an error. Tag strings point into @argv and
  * c->file_text. --help and --version print and return CONFIG_EXIT.
- * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR with one sentence in @err
+ * @return CONFIG_OK, CONFIG_EXIT, or CONFIG_ERR (CONFIG_NOMEM when memory ran
+ * out) with one sentence in @err
  * (at most CONFIG_ERR_MAX bytes are ever needed).
  */
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);

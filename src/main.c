@@ -21,7 +21,7 @@ int main(int argc, char **argv)
         config_free(&cfg);
         if (rc == CONFIG_EXIT) return 0;
         fprintf(stderr, "procflux: %s\n", err);
-        return EXIT_USAGE;
+        return rc == CONFIG_NOMEM ? EXIT_SETUP : EXIT_USAGE;
     }
     if (cfg.verbose) log_set_level(LOG_DEBUG);
     if (cfg.quiet) log_set_level(LOG_WARN);

@@ -187,6 +187,9 @@ oom_scan stdout -- --once --stdout --interval 10ms
 oom_scan udp-all -- --once --interval 10ms --dest "127.0.0.1:$PORT" --dest "127.0.0.1:$CLOSED_PORT" \
     --tag zone=a --collect "$("$PROCFLUX" --help | sed -n '/this build has:/{n;s/ //g;p}')" \
     --fields 'cpu:usage_*'
+# the config file's text is one more start-up allocation (it exited 2, "bad input", before)
+printf 'interval = 10ms\ntag = zone=b\n' > "$TMP/oom.conf"
+oom_scan config-file -- --once --stdout --config "$TMP/oom.conf"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -44,8 +44,10 @@
  * nothing from that tick on and its slot is free after the next walk. The
  * memory limit is read at each walk (it changes rarely), not per tick.
  *
- * Cost and windows. cpu usage_percent and mem usage_percent are usage
- * fields (sample_usage): with --window only cpu.stat (cpuacct.usage) and
+ * Cost and windows. cpu usage_percent is CPU time over wall time
+ * (sample_share: --window reports it over the whole window, from the sums of
+ * both deltas, and min and max per tick); mem usage_percent is a gauge
+ * (sample_usage). With --window only cpu.stat (cpuacct.usage) and
  * memory.current (memory.usage_in_bytes) are read on every tick; the rest
  * on a window's last tick (collector_shared.closing).
  *
@@ -163,7 +165,8 @@ struct cgroup_slot {
     uint64_t cpu_ns, user_us, system_us, periods, throttled, throttled_us;
     uint64_t prev_cpu_ns;
     int64_t prev_at;         /* CLOCK_MONOTONIC ns of prev_cpu_ns; 0: none yet */
-    double percent;
+    double percent;          /* 100 * d_cpu_ns / d_at: of one CPU over the tick */
+    double d_cpu_ns, d_at;   /* that tick's deltas: --window sums them (exact over the window) */
     uint64_t mem, limit;     /* limit CGROUP_NO_LIMIT: none */
     uint64_t memstat[CG_NMEMSTAT];
     unsigned memstat_have;

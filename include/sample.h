@@ -27,6 +27,7 @@ struct sample_field {
     enum sample_type type;
     unsigned char windowed; /* a usage: --window reports its min, max and mean */
     unsigned char counter;  /* a cumulative counter: --window adds its rate's max and mean per second */
+    unsigned char uncapped; /* a ratio that may pass 100 (CPU time over wall time, on several CPUs) */
     union {
         double f;
         int64_t i;
@@ -48,6 +49,7 @@ static inline void sample_plain(struct sample_field *f, const char *key, enum sa
     f->type = type;
     f->windowed = 0;
     f->counter = 0;
+    f->uncapped = 0;
     f->den = 0;
 }
 
@@ -76,6 +78,18 @@ static inline void sample_ratio(struct sample_field *f, const char *key, double 
     f->num = num;
     f->den = den;
     f->den_min = den_min;
+}
+
+/**
+ * CPU time over wall time in percent of one CPU (a cgroup's: 250 on two and
+ * a half busy CPUs): a ratio as sample_ratio, that --window does not clamp
+ * at 100.
+ */
+static inline void sample_share(struct sample_field *f, const char *key, double pct, double num, double den,
+                                double den_min)
+{
+    sample_ratio(f, key, pct, num, den, den_min);
+    f->uncapped = 1;
 }
 
 static inline void sample_int(struct sample_field *f, const char *key, int64_t v)

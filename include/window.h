@@ -38,7 +38,7 @@
 /** Aggregated fields one series may carry (cpu has 10 usages, diskio 5 rated counters). */
 #define WINDOW_MAX_FIELDS 16
 
-enum window_kind { WINDOW_GAUGE, WINDOW_RATIO, WINDOW_COUNTER };
+enum window_kind { WINDOW_GAUGE, WINDOW_RATIO, WINDOW_SHARE /* a ratio past 100 */, WINDOW_COUNTER };
 
 struct window_acc {
     const char *key[WINDOW_MAX_FIELDS];  /* the static key of each aggregated field seen */

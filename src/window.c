@@ -57,10 +57,10 @@ static void add_gauge(struct window_acc *w, int k, double v)
     w->count[k]++;
 }
 
-static double percent(double num, double den)
+static double percent(const struct window_acc *w, int k, double num, double den)
 {
     double p = 100.0 * num / den;
-    return p > 100.0 ? 100.0 : p; /* (as cpu_usage clamps) */
+    return p > 100.0 && w->kind[k] == WINDOW_RATIO ? 100.0 : p; /* (as cpu_usage clamps; a share may pass it) */
 }
 
 static void add_ratio(struct window_acc *w, int k, const struct sample_field *f)
@@ -72,7 +72,7 @@ static void add_ratio(struct window_acc *w, int k, const struct sample_field *f)
     if (w->sub_den[k] < f->den_min) return;
     /* a whole sub-interval: long enough for the counters to resolve it */
     {
-        double v = percent(w->sub_num[k], w->sub_den[k]);
+        double v = percent(w, k, w->sub_num[k], w->sub_den[k]);
         if (w->count[k] == 0 || v < w->min[k]) w->min[k] = v;
         if (w->count[k] == 0 || v > w->max[k]) w->max[k] = v;
         w->count[k]++;
@@ -110,7 +110,7 @@ void window_add(struct window_acc *w, const struct sample_field *f, int n, doubl
         }
         if (!f[i].windowed || f[i].type != SAMPLE_FLOAT || !isfinite(f[i].v.f)) continue;
         if (f[i].den > 0) {
-            if (gap || (k = slot_of(w, f[i].key, WINDOW_RATIO, &hint)) < 0) continue;
+            if (gap || (k = slot_of(w, f[i].key, f[i].uncapped ? WINDOW_SHARE : WINDOW_RATIO, &hint)) < 0) continue;
             add_ratio(w, k, &f[i]);
         } else {
             if ((k = slot_of(w, f[i].key, WINDOW_GAUGE, &hint)) < 0) continue;
@@ -142,9 +142,9 @@ int window_fields(const struct window_acc *w, const struct sample_field *last, i
             continue;
         }
         if (n + 4 > cap) break;
-        if (w->kind[k] == WINDOW_RATIO) {
+        if (w->kind[k] != WINDOW_GAUGE) {
             if (w->den[k] <= 0) continue;
-            mean = percent(w->sum[k], w->den[k]);
+            mean = percent(w, k, w->sum[k], w->den[k]);
             lo = w->count[k] ? w->min[k] : mean;
             hi = w->count[k] ? w->max[k] : mean;
             /* the window's tail (a partial sub-interval) counts in the mean only: keep min <= mean <= max */

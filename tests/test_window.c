@@ -215,6 +215,50 @@ START_TEST(ratio_skipped_after_a_gap)
 }
 END_TEST
 
+/* A cgroup's CPU time over wall time: the window's value is the whole window's (ΣΔcpu / ΣΔt, not the
+   mean of the ticks' percentages), min and max are per tick, and more than one CPU's worth passes 100. */
+START_TEST(share_exact_over_the_window)
+{
+    srand(11);
+    for (int round = 0; round < 50; round++) {
+        struct window_acc w = {0};
+        struct sample_field f[1], out[8];
+        int ticks = 1 + rand() % 300, n;
+        double cpu = 0, t = 0, lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < ticks; i++) {
+            double dt = 1e6 * (0.5 + rand() % 1000 / 100.0);          /* unequal ticks: 0.5 to 10.5 ms */
+            double dcpu = dt * (rand() % 400) / 100.0 * (i % 7 != 0); /* 0 to 4 CPUs busy */
+            double pct = 100.0 * dcpu / dt;
+            sample_share(&f[0], "cpu_usage_percent", pct, dcpu, dt, 0);
+            window_add(&w, f, 1, i, 0);
+            cpu += dcpu;
+            t += dt;
+            lo = fmin(lo, pct);
+            hi = fmax(hi, pct);
+        }
+        n = window_fields(&w, NULL, 0, out, 8);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 100.0 * cpu / t, 1e-9);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_mean"), 100.0 * cpu / t, 1e-9);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_min"), fmin(lo, 100.0 * cpu / t), 1e-9);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_max"), fmax(hi, 100.0 * cpu / t), 1e-9);
+    }
+    {
+        /* two ticks, 1 ms at 350 % and 9 ms at 0 %: 35 %, where the mean of the ticks says 175 */
+        struct window_acc w = {0};
+        struct sample_field f[1], out[8];
+        int n;
+        sample_share(&f[0], "cpu_usage_percent", 350, 3.5e6, 1e6, 0);
+        window_add(&w, f, 1, 0, 0);
+        sample_share(&f[0], "cpu_usage_percent", 0, 0, 9e6, 0);
+        window_add(&w, f, 1, 1, 0);
+        n = window_fields(&w, NULL, 0, out, 8);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 35, 1e-12);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_max"), 350, 1e-12);
+        ck_assert_double_eq(field_value(out, n, "cpu_usage_percent", "_min"), 0);
+    }
+}
+END_TEST
+
 /* A string field (system's uptime_format) is never aggregated: it passes through as last read. */
 START_TEST(string_field_passes_through)
 {
@@ -250,6 +294,7 @@ static Suite *window_suite(void)
     tcase_add_test(tc, counter_rates);
     tcase_add_test(tc, ratio_skipped_after_a_gap);
     tcase_add_test(tc, string_field_passes_through);
+    tcase_add_test(tc, share_exact_over_the_window);
     suite_add_tcase(s, tc);
     return s;
 }

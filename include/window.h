@@ -23,7 +23,10 @@
  *    20 % on one core), where a single 1 ms tick could only say 0 or 100. A
  *    window without one whole sub-interval reports its own usage as min and
  *    max, and min and max always take in the window's usage (its tail, a
- *    partial sub-interval, counts in the usage only).
+ *    partial sub-interval, counts in the usage only). Ratios clamp at 100.
+ *  - Shares (sample_share: a cgroup's cpu_usage_percent, CPU ns over wall
+ *    ns): ratios that are not clamped at 100 (several CPUs' worth passes it);
+ *    den_min 0 makes every tick its own sub-interval.
  *  - Cumulative counters (sample_counter: net bytes, diskio reads, ...) are
  *    sent as read, and also `F_rate_max`, the highest per-second rate over any
  *    single tick (a 20 ms burst at 1 ms ticks), and `F_rate_mean`, the rate

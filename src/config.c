@@ -754,8 +754,8 @@ static int read_line(struct config *c, struct layer *l, const char *path, int li
 static int read_file(struct config *c, struct layer *l, const char *path, char *err, size_t errlen)
 {
     char *line, *next;
-    int lineno = 0;
-    if (load_file(c, path, err, errlen) != CONFIG_OK) return CONFIG_ERR;
+    int lineno = 0, rc = load_file(c, path, err, errlen);
+    if (rc != CONFIG_OK) return rc; /* CONFIG_ERR or CONFIG_NOMEM */
     for (line = c->file_text; line; line = next) {
         next = strchr(line, '\n');
         if (next) *next++ = '\0';

@@ -41,34 +41,37 @@ struct config_fieldset {
 #define CONFIG_MAX_FIELDSETS 16
 
 struct config {
+    /* Scalars and strings first: config_parse zeroes them. From tags on, arrays that hold only
+       what their counts say (ntags, ndest, n, nfieldsets, strings_used): config_parse sets the
+       counts and writes only what an option fills, so most of their pages are never touched. */
     double interval;        /* seconds */
     double flush;           /* seconds */
     double flush_jitter;    /* seconds of --flush this host's sends are spread over; 0: off (default: the interval) */
     double stats_every;     /* seconds; 0: no self-telemetry */
     double resolve_every;   /* seconds; 0: only after errors */
     size_t payload;         /* bytes; 0: from the path MTU */
-    struct config_dest dest[CONFIG_MAX_DESTS]; /* every datagram goes to each */
-    int ndest;
     double window;          /* seconds; 0: every tick is sent as sampled */
-    struct config_fieldset fieldsets[CONFIG_MAX_FIELDSETS];
+    int ndest;
     int nfieldsets;
-    struct match_list net_interfaces;  /* n == 0: every interface but lo */
-    struct match_list diskio_devices;  /* n == 0: whole disks */
-    struct match_list cgroups;         /* n == 0: CGROUP_DEFAULT_PATTERNS (cgroup.h) */
-    char cgroup_root[200];  /* "" → /sys/fs/cgroup (env HOST_CGROUP) */
     int cgroup_depth;       /* --cgroup-depth, 1..16 (default 3) */
-    char strings[4096];     /* pattern lists live here (split in place) */
-    size_t strings_used;
-    char host[256];         /* value of the host tag */
-    struct lp_tag tags[LP_MAX_TAGS - 3]; /* --tag, in order given; host and up to two series tags
-                                            (cpu; resource, type; ...) are added per series */
     int ntags;
     enum precision precision;
     unsigned collect;       /* measurements to send: collector_bit() bits */
     int percpu, totalcpu, cpu_time;
-    char proc_root[200];    /* "" → /proc */
     int to_stdout, once, verbose, quiet;
+    size_t strings_used;
     char *file_text;        /* the config file, which its tags point into */
+    char host[256];         /* value of the host tag */
+    char proc_root[200];    /* "" → /proc */
+    char cgroup_root[200];  /* "" → /sys/fs/cgroup (env HOST_CGROUP) */
+    struct lp_tag tags[LP_MAX_TAGS - 3]; /* --tag, in order given; host and up to two series tags
+                                            (cpu; resource, type; ...) are added per series */
+    struct config_dest dest[CONFIG_MAX_DESTS]; /* every datagram goes to each */
+    struct match_list net_interfaces;  /* n == 0: every interface but lo */
+    struct match_list diskio_devices;  /* n == 0: whole disks */
+    struct match_list cgroups;         /* n == 0: CGROUP_DEFAULT_PATTERNS (cgroup.h) */
+    struct config_fieldset fieldsets[CONFIG_MAX_FIELDSETS];
+    char strings[4096];     /* pattern lists live here (split in place) */
 };
 
 /** The size of every error buffer: one sentence naming the option, the value and what is allowed. */

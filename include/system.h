@@ -48,7 +48,7 @@ struct system_values {
 /** Distinct user names n_unique_users tells apart; beyond them it is omitted. */
 #define SYSTEM_UTMP_NAMES 128
 /** Records read per pread. */
-#define SYSTEM_UTMP_CHUNK 16
+#define SYSTEM_UTMP_CHUNK 4 /* 1.5 KB: a bigger chunk, zeroed at open, is RSS the small build cannot spare */
 /** utmp records read at most per sample (a file past this is counted up to it). */
 #define SYSTEM_UTMP_MAX_RECORDS 65536
 

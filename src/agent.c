@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pages.h"
 #include "output.h"
 #include "sampler.h"
 #include "series.h"
@@ -291,7 +292,7 @@ SETUP static int init(struct agent *a, const struct config *cfg, char *err, size
 
 SETUP struct agent *agent_new(const struct config *cfg, int *rc, char *err, size_t errlen)
 {
-    struct agent *a = calloc(1, sizeof *a);
+    struct agent *a = pages_alloc(sizeof *a); /* its field arrays are mostly never written */
     if (!a) {
         snprintf(err, errlen, "out of memory");
         *rc = EXIT_SETUP;
@@ -365,5 +366,5 @@ SETUP void agent_free(struct agent *a)
     output_free(&a->out);
     series_free(&a->series);
     if (a->loop) ev_loop_destroy(a->loop);
-    free(a);
+    pages_free(a, sizeof *a);
 }

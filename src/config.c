@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "collector.h"
+#include "pages.h"
 #include "procparse.h"
 #include "telemetry.h"
 #include "udp.h"
@@ -835,7 +835,10 @@ static unsigned config_bit(const char *name)
 
 static void set_defaults(struct config *c)
 {
-    memset(c, 0, sizeof *c);
+    /* The head only: the arrays from tags on hold just what their counts say (ntags, ndest, n,
+       nfieldsets, strings_used), so of a 12 KB struct only the pages an option fills are written. */
+    memset(c, 0, offsetof(struct config, tags));
+    c->net_interfaces.n = c->diskio_devices.n = c->cgroups.n = 0;
     c->interval = 1;
     c->flush = 1;
     c->flush_jitter = -1; /* one interval, at most --flush */
@@ -975,20 +978,19 @@ static int derive(struct config *c, int flush_given, char *err, size_t errlen)
 
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
-    /* ~40 KB of scratch, mostly never written (a layer's strings[], its unused dests): an anonymous
-       mapping, so untouched pages are never resident and all of it goes back before sampling starts.
-       On the stack it stayed in the small build's peak RSS for good. */
-    struct layer *layers = mmap(NULL, NSOURCES * sizeof *layers, PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* ~40 KB of scratch, mostly never written (a layer's strings[], its unused dests): pages that
+       stay out of RSS where nothing writes them, all given back before sampling starts. On the stack
+       it stayed in the small build's peak RSS for good. */
+    struct layer *layers = pages_alloc(NSOURCES * sizeof *layers);
     const char *file;
     unsigned long given = 0;
     int rc;
 
     set_defaults(c);
     rc = prescan(argc, argv, &file);
-    if (rc != CONFIG_OK || layers == MAP_FAILED) {
-        if (layers != MAP_FAILED) munmap(layers, NSOURCES * sizeof *layers);
-        else if (rc == CONFIG_OK) rc = (fail(err, errlen, "out of memory reading the options"), CONFIG_NOMEM);
+    if (rc == CONFIG_OK && !layers) rc = (fail(err, errlen, "out of memory reading the options"), CONFIG_NOMEM);
+    if (rc != CONFIG_OK) {
+        pages_free(layers, NSOURCES * sizeof *layers);
         return rc;
     }
     if (file && *file) rc = read_file(c, &layers[SRC_FILE], file, err, errlen);
@@ -998,7 +1000,7 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t errl
         rc = merge_layer(c, &layers[s], err, errlen);
         given |= layers[s].set;
     }
-    munmap(layers, NSOURCES * sizeof *layers);
+    pages_free(layers, NSOURCES * sizeof *layers);
     if (rc == CONFIG_OK) rc = check_timing(c, err, errlen);
     if (rc == CONFIG_OK) rc = check_collected(c, err, errlen);
     if (rc == CONFIG_OK) rc = derive(c, (given & OPT_BIT(OPT_FLUSH)) != 0, err, errlen);

@@ -7,10 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * The least buffer for a file: a page, but a file capped at a page (loadavg,
+ * uptime, pressure: a line or two of fixed form) gets a small one, where each
+ * used to take a page of RSS in the small static build.
+ */
+static size_t least_cap(size_t max_cap) { return max_cap <= 4096 ? 256 : 4096; }
+
 /* Read the file once with a growing buffer to learn how big it is now. */
 static ssize_t measure(int fd, size_t max_cap)
 {
-    size_t cap = 4096;
+    size_t cap = least_cap(max_cap);
     for (;;) {
         char *tmp = malloc(cap);
         ssize_t n;
@@ -55,8 +62,8 @@ int procfile_open(struct procfile *pf, const char *root, const char *name, size_
         procfile_close(pf);
         return PROCFILE_ERR;
     }
-    cap = (size_t)size * 2 + 1;
-    if (cap < 4096) cap = 4096;
+    cap = (size_t)size * 2 + 1; /* room to double */
+    if (cap < least_cap(max_cap)) cap = least_cap(max_cap);
     if (cap > max_cap) cap = max_cap;
     pf->buf = malloc(cap);
     if (!pf->buf) {

@@ -2,8 +2,10 @@
  * countalloc: an LD_PRELOAD shim that counts heap allocations.
  *
  * It interposes malloc, calloc, realloc, free, posix_memalign, aligned_alloc,
- * memalign, valloc and pvalloc, counts each call, and passes it on to the
- * next definition (glibc's) found with dlsym(RTLD_NEXT). dlsym itself may
+ * memalign, valloc and pvalloc, and mmap/mmap64 of anonymous memory (procflux's
+ * pages_alloc; glibc's own mappings call its internal mmap and are not seen),
+ * counts each call, and passes it on to the next definition (glibc's) found
+ * with dlsym(RTLD_NEXT). dlsym itself may
  * call calloc before the real one is known; those calls are served from a
  * small static buffer, and free/realloc recognise its pointers.
  *
@@ -16,12 +18,15 @@
  * writes its backtrace to standard error (backtrace_symbols_fd: no malloc),
  * which names the culprit when the test fails.
  * With $COUNTALLOC_FAIL_AT=N, the Nth allocation of the process (malloc,
- * calloc, realloc or an aligned one, counted from 1 once the real functions
+ * calloc, realloc, an aligned one or an anonymous mmap, counted from 1 once the real functions
  * are known) fails with ENOMEM: out of memory, at every point of start-up.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* mmap and mmap64 are both defined here: neither may be renamed to the other */
+#undef _FILE_OFFSET_BITS
+#undef _TIME_BITS
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <errno.h>
@@ -32,14 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 /* glibc declares valloc/memalign/pvalloc only in <malloc.h>; say them here. */
 void *memalign(size_t align, size_t n);
 void *valloc(size_t n);
 void *pvalloc(size_t n);
 
-enum { C_MALLOC, C_CALLOC, C_REALLOC, C_ALIGNED, C_FREE, C_N };
-static const char *const names[C_N] = {"malloc", "calloc", "realloc", "aligned", "free"};
+enum { C_MALLOC, C_CALLOC, C_REALLOC, C_ALIGNED, C_MMAP, C_FREE, C_N };
+static const char *const names[C_N] = {"malloc", "calloc", "realloc", "aligned", "mmap", "free"};
 static uint64_t counts[C_N];
 
 static void *(*real_malloc)(size_t);
@@ -51,6 +57,7 @@ static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 
 /* Served while dlsym is still looking the real functions up. */
 static _Alignas(max_align_t) char boot[16384];
@@ -79,6 +86,7 @@ static void resolve(void)
     real_memalign = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "memalign");
     real_valloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "valloc");
     real_pvalloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "pvalloc");
+    real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
     real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc"); /* last: it marks "resolved" */
     resolving = 0;
 }
@@ -205,6 +213,26 @@ void *pvalloc(size_t n)
     return real_pvalloc ? real_pvalloc(n) : NULL;
 }
 
+/* Anonymous memory is an allocation; a file mapping is not. */
+void *mmap(void *addr, size_t n, int prot, int flags, int fd, off_t off)
+{
+    if (!real_malloc) resolve();
+    if (flags & MAP_ANONYMOUS) {
+        bump(C_MMAP);
+        if (failing()) return MAP_FAILED;
+    }
+    if (!real_mmap) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    return real_mmap(addr, n, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t n, int prot, int flags, int fd, off64_t off)
+{
+    return mmap(addr, n, prot, flags, fd, (off_t)off);
+}
+
 /* ---- reporting: async-signal-safe (no stdio, no allocation) ---------------- */
 
 static size_t put(char *b, size_t at, size_t cap, const char *s)
@@ -236,7 +264,8 @@ static void report(const char *suffix, int flags)
     allocs = __atomic_load_n(&counts[C_MALLOC], __ATOMIC_RELAXED) +
              __atomic_load_n(&counts[C_CALLOC], __ATOMIC_RELAXED) +
              __atomic_load_n(&counts[C_REALLOC], __ATOMIC_RELAXED) +
-             __atomic_load_n(&counts[C_ALIGNED], __ATOMIC_RELAXED);
+             __atomic_load_n(&counts[C_ALIGNED], __ATOMIC_RELAXED) +
+             __atomic_load_n(&counts[C_MMAP], __ATOMIC_RELAXED);
     n = put(line, n, sizeof line, "allocs=");
     n = put_u64(line, n, sizeof line, allocs);
     for (int k = 0; k < C_N; k++) {

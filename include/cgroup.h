@@ -46,7 +46,7 @@
  *
  * Cost and windows. cpu usage_percent is CPU time over wall time
  * (sample_share: --window reports it over the whole window, from the sums of
- * both deltas, and min and max per tick); mem usage_percent is a gauge
+ * both deltas, and min and max over CGROUP_SUBINTERVAL_NS); mem usage_percent is a gauge
  * (sample_usage). With --window only cpu.stat (cpuacct.usage) and
  * memory.current (memory.usage_in_bytes) are read on every tick; the rest
  * on a window's last tick (collector_shared.closing).
@@ -60,6 +60,15 @@
 
 /** Most slots (cgroups reported at once). */
 #define CGROUP_MAX_SLOTS 1024
+
+/**
+ * cpu_usage_percent's min and max under --window are over runs of ticks
+ * spanning at least this much wall time. The CPU time counters move at the
+ * scheduler's tick (1-10 ms, CONFIG_HZ) and at context switches: a cgroup
+ * busy on one CPU, read every millisecond at CONFIG_HZ 250, reads 0, 0, 0,
+ * 360, 0, ... The same 50 ms as cpu's five USER_HZ units.
+ */
+#define CGROUP_SUBINTERVAL_NS 50e6
 /** Longest relative path reported (longer ones are skipped). */
 #define CGROUP_NAME_MAX 255
 /** Deepest walk --cgroup-depth allows, and its default. */

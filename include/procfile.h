@@ -7,7 +7,8 @@
 /*
  * procfile: a /proc file opened once and read whole with pread(2) into a
  * buffer sized at open time. /proc files have no stable size, so the buffer
- * is twice what the file held at open (at least 4 KiB, at most @max_cap);
+ * is twice what the file held at open (at least 4 KiB, or 256 bytes for a
+ * file whose @max_cap is a page or less; at most @max_cap);
  * content that no longer fits is reported as truncated, never overflowed.
  */
 

@@ -547,9 +547,9 @@ int cgroup_fields(const struct cgroup_collector *c, int slot, struct sample_fiel
     if (slot < 0 || slot >= c->nslots || !slots_name(&c->slots, slot)) return 0;
     s = &c->slot[slot];
     if (s->gone) return 0;
-    /* µs counters resolve every tick: min and max per tick (den_min 0) */
     if (s->have & CG_HAVE_PERCENT)
-        sample_share(&out[n++], cgroup_field_names[F_CPU_PERCENT], s->percent, s->d_cpu_ns, s->d_at, 0);
+        sample_share(&out[n++], cgroup_field_names[F_CPU_PERCENT], s->percent, s->d_cpu_ns, s->d_at,
+                     CGROUP_SUBINTERVAL_NS);
     if (s->have & CG_HAVE_CPU) put_int(out, &n, F_CPU_USEC, s->cpu_ns / 1000);
     if (s->have & CG_HAVE_CPUSPLIT) {
         put_int(out, &n, F_USER_USEC, s->user_us);

@@ -210,6 +210,7 @@ START_TEST(fixture_v2)
     /* a share of CPU time over wall time: --window sums both deltas and does not clamp at 100 */
     ck_assert_int_eq(field(f, n, "cpu_usage_percent")->uncapped, 1);
     ck_assert(field(f, n, "cpu_usage_percent")->den > 0);
+    ck_assert_double_eq(field(f, n, "cpu_usage_percent")->den_min, CGROUP_SUBINTERVAL_NS);
     ck_assert_ptr_nonnull(field(f, n, "mem_usage_percent"));
     ck_assert_ptr_null(field(f, n, "io_reads"));
     ck_assert_ptr_null(field(f, n, "mem_anon"));

@@ -243,6 +243,22 @@ START_TEST(share_exact_over_the_window)
         ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_max"), fmax(hi, 100.0 * cpu / t), 1e-9);
     }
     {
+        /* a cgroup busy on one CPU read every 1 ms: its counter moves 4 ms at a time (0, 0, 0, 400 %);
+           min and max over 50 ms runs say 96 to 104, where per tick they would say 0 and 400 */
+        struct window_acc w = {0};
+        struct sample_field f[1], out[8];
+        int n;
+        for (int i = 0; i < 1000; i++) {
+            double dcpu = i % 4 == 3 ? 4e6 : 0;
+            sample_share(&f[0], "cpu_usage_percent", 100.0 * dcpu / 1e6, dcpu, 1e6, 50e6);
+            window_add(&w, f, 1, i, 0);
+        }
+        n = window_fields(&w, NULL, 0, out, 8);
+        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 100, 1e-9);
+        ck_assert_double_ge(field_value(out, n, "cpu_usage_percent", "_min"), 96 - 1e-9);
+        ck_assert_double_le(field_value(out, n, "cpu_usage_percent", "_max"), 104 + 1e-9);
+    }
+    {
         /* two ticks, 1 ms at 350 % and 9 ms at 0 %: 35 %, where the mean of the ticks says 175 */
         struct window_acc w = {0};
         struct sample_field f[1], out[8];

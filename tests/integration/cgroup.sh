@@ -31,7 +31,9 @@ trap cleanup EXIT
 sh -c 'while :; do :; done' &
 BUSY=$!
 echo "$BUSY" > "$DIR/$NAME-busy/cgroup.procs"
-"$PROCFLUX" --collect cgroup --cgroup-root $ROOT --cgroups "$NAME-*" --interval 100ms --window 1s \
+# 1 ms ticks: the cgroup's CPU time moves a scheduler tick (4 ms here) at a time, so single ticks read
+# 0 or 400 %; the window's min and max are over runs of at least 50 ms (README: --window)
+"$PROCFLUX" --collect cgroup --cgroup-root $ROOT --cgroups "$NAME-*" --interval 1ms --window 1s \
     --stdout --stats-every 0 >"$TMP/out" 2>"$TMP/err" &
 PF=$!
 # What the loop really got, from its own /proc/PID/stat (utime + stime, USER_HZ

@@ -46,6 +46,10 @@ def main():
     check("busy: windows carry _min, _max, _mean and the µs counter",
           busy and all(k in busy[0][1] for k in ("cpu_usage_percent_min", "cpu_usage_percent_max",
                                                    "cpu_usage_usec")), busy[:1])
+    peaks = [number(f["cpu_usage_percent_max"]) for ts, f in busy
+             if "cpu_usage_percent_max" in f and ts < removed - 1.2e9]
+    check("busy: _max over 50 ms runs stays under 150 (a single 1 ms tick reads 0 or 400)",
+          peaks and all(v < 150 for v in peaks), peaks)
     quiet = [number(f["cpu_usage_percent_mean"]) for ts, f in idle if "cpu_usage_percent_mean" in f]
     check("idle sibling: usage near 0 % (window means < 5)", quiet and all(v < 5 for v in quiet), quiet)
     after = [ts for ts, f in busy if ts > removed + 1.2e9]

@@ -135,6 +135,7 @@ def microburst(binary, tmp):
 
     def ip(*args):
         subprocess.run(["ip"] + list(args), check=True)
+    sink = p = None
     try:
         ip("netns", "add", a)
         ip("netns", "add", b)
@@ -225,6 +226,10 @@ def microburst(binary, tmp):
         check("microburst: ... while bytes_recv_rate_mean < 5 % of it", 0 < mean < 0.05 * true_rate, detail)
         check("microburst: the counter itself is still sent as read", "bytes_recv" in held, detail)
     finally:
+        for proc in (p, sink):  # (still running only when the test broke off half-way)
+            if proc and proc.poll() is None:
+                proc.kill()
+                proc.wait()
         subprocess.run(["ip", "netns", "del", a], stderr=subprocess.DEVNULL)
         subprocess.run(["ip", "netns", "del", b], stderr=subprocess.DEVNULL)
 

@@ -58,6 +58,7 @@ static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static void *(*real_mmap64)(void *, size_t, int, int, int, off64_t);
 
 /* Served while dlsym is still looking the real functions up. */
 static _Alignas(max_align_t) char boot[16384];
@@ -87,6 +88,7 @@ static void resolve(void)
     real_valloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "valloc");
     real_pvalloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "pvalloc");
     real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+    real_mmap64 = (void *(*)(void *, size_t, int, int, int, off64_t))dlsym(RTLD_NEXT, "mmap64");
     real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc"); /* last: it marks "resolved" */
     resolving = 0;
 }
@@ -213,24 +215,31 @@ void *pvalloc(size_t n)
     return real_pvalloc ? real_pvalloc(n) : NULL;
 }
 
-/* Anonymous memory is an allocation; a file mapping is not. */
+/* Anonymous memory is an allocation (counted, may fail); a file mapping is not. @return 1: fail it. */
+static int map_fails(int flags, int have_real)
+{
+    if (flags & MAP_ANONYMOUS) {
+        bump(C_MMAP);
+        if (failing()) return 1;
+    }
+    if (have_real) return 0;
+    errno = ENOMEM;
+    return 1;
+}
+
 void *mmap(void *addr, size_t n, int prot, int flags, int fd, off_t off)
 {
     if (!real_malloc) resolve();
-    if (flags & MAP_ANONYMOUS) {
-        bump(C_MMAP);
-        if (failing()) return MAP_FAILED;
-    }
-    if (!real_mmap) {
-        errno = ENOMEM;
-        return MAP_FAILED;
-    }
+    if (map_fails(flags, real_mmap != NULL)) return MAP_FAILED;
     return real_mmap(addr, n, prot, flags, fd, off);
 }
 
+/* (what a -D_FILE_OFFSET_BITS=64 build calls on 32-bit: its offset stays 64-bit) */
 void *mmap64(void *addr, size_t n, int prot, int flags, int fd, off64_t off)
 {
-    return mmap(addr, n, prot, flags, fd, (off_t)off);
+    if (!real_malloc) resolve();
+    if (map_fails(flags, real_mmap64 != NULL)) return MAP_FAILED;
+    return real_mmap64(addr, n, prot, flags, fd, off);
 }
 
 /* ---- reporting: async-signal-safe (no stdio, no allocation) ---------------- */

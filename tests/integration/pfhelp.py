@@ -220,6 +220,15 @@ def number(raw):
 
 
 # ---------------------------------------------------------------- files, ports
+def stat_text(cpus):
+    """A fixture /proc/stat (bytes): the cpu total line, then cpu0, cpu1, ...
+    from per-CPU lists of counters, and the kernel lines procflux reads."""
+    total = [sum(col) for col in zip(*cpus)]
+    rows = ["cpu  " + " ".join(map(str, total))]
+    rows += ["cpu%d %s" % (i, " ".join(map(str, c))) for i, c in enumerate(cpus)]
+    return ("\n".join(rows) + "\nintr 1 0\nctxt 10\nbtime 1700000000\nprocesses 5\n").encode()
+
+
 def rewrite_in_place(data, dst):
     """Replace dst's content with data (bytes) in place, same inode: procflux
     keeps its /proc files open and preads them. Written first, then cut, so a

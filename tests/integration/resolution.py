@@ -46,22 +46,14 @@ def lines(out, measurement, **tags):
     return got
 
 
-def stat_text(v):
-    """/proc/stat with cpu, cpu0, cpu1 from per-cpu counter lists."""
-    total = [a + b for a, b in zip(v[0], v[1])]
-    rows = ["cpu  " + " ".join(map(str, total))]
-    rows += ["cpu%d %s" % (i, " ".join(map(str, c))) for i, c in enumerate(v)]
-    return "\n".join(rows) + "\nintr 1 0\nctxt 10\nbtime 1700000000\nprocesses 5\n"
-
-
 def exact_windows(binary, tmp):
     root = os.path.join(tmp, "proc")
     os.makedirs(root)
     stat = os.path.join(root, "stat")
     rnd = random.Random(12)
     v = [[rnd.randrange(1000, 5000) for _ in range(10)] for _ in range(2)]
-    with open(stat, "w") as f:
-        f.write(stat_text(v))
+    with open(stat, "wb") as f:
+        f.write(pfhelp.stat_text(v))
     # start a little after a whole second; the file moves at k * 100 ms + 50 ms, away from the ticks
     time.sleep(1.2 - time.time() % 1)
     args = ["--proc-root", root, "--collect", "cpu", "--no-percpu", "--stdout", "--stats-every", "0"]
@@ -79,7 +71,7 @@ def exact_windows(binary, tmp):
         for c in v:
             for k in range(8):
                 c[k] += rnd.choice((0, 0, 1, 2, 3, 7, 19)) * (3 if k == 3 else 1)
-        pfhelp.rewrite_in_place(stat_text(v).encode(), stat)
+        pfhelp.rewrite_in_place(pfhelp.stat_text(v), stat)
     for p in (fast, slow):
         p.send_signal(signal.SIGTERM)
     out_fast = fast.communicate(timeout=10)[0]

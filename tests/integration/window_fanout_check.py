@@ -24,12 +24,6 @@ import pfhelp  # noqa: E402
 from pfhelp import check, finish, first_value, load_results, series  # noqa: E402
 
 
-def stat_text(cpu0, cpu1):
-    rows = ["cpu  " + " ".join(str(x + y) for x, y in zip(cpu0, cpu1)),
-            "cpu0 " + " ".join(map(str, cpu0)), "cpu1 " + " ".join(map(str, cpu1))]
-    return ("\n".join(rows) + "\nintr 1 0\nctxt 10\nbtime 1700000000\nprocesses 5\n").encode()
-
-
 def stall(binary, tmp):
     """A proc root whose cpu0 is busy (10 user jiffies per 100 ms) from X.05 to
     X.55 and idle otherwise; procflux is stopped from X.8 to X+2.3, and 8000
@@ -40,7 +34,7 @@ def stall(binary, tmp):
     stat = os.path.join(root, "stat")
     cpu0, cpu1 = [1000] * 10, [1000] * 10
     with open(stat, "wb") as f:
-        f.write(stat_text(cpu0, cpu1))
+        f.write(pfhelp.stat_text((cpu0, cpu1)))
     start = time.time()
     p = subprocess.Popen([binary, "--stdout", "--proc-root", root, "--interval", "100ms", "--window", "1s",
                           "--collect", "cpu", "--no-totalcpu", "--stats-every", "0s",
@@ -57,7 +51,7 @@ def stall(binary, tmp):
         if X + 1.5 <= t and not added:
             cpu0[0] += 8000
             added = True
-        pfhelp.rewrite_in_place(stat_text(cpu0, cpu1), stat)
+        pfhelp.rewrite_in_place(pfhelp.stat_text((cpu0, cpu1)), stat)
         if X + 0.8 <= t + 0.05 and not stopped:
             time.sleep(max(0, X + 0.8 - time.time()))
             p.send_signal(signal.SIGSTOP)

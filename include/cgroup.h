@@ -174,8 +174,8 @@ struct cgroup_slot {
     uint64_t cpu_ns, user_us, system_us, periods, throttled, throttled_us;
     uint64_t prev_cpu_ns;
     int64_t prev_at;         /* CLOCK_MONOTONIC ns of prev_cpu_ns; 0: none yet */
-    double percent;          /* 100 * d_cpu_ns / d_at: of one CPU over the tick */
-    double d_cpu_ns, d_at;   /* that tick's deltas: --window sums them (exact over the window) */
+    double d_cpu_ns, d_at;   /* the tick's deltas (CG_HAVE_PERCENT): 100 * d_cpu_ns / d_at is its percent of
+                                one CPU; --window sums them (exact over the window) */
     uint64_t mem, limit;     /* limit CGROUP_NO_LIMIT: none */
     uint64_t memstat[CG_NMEMSTAT];
     unsigned memstat_have;

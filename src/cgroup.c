@@ -471,7 +471,6 @@ static void sample_cpu(struct cgroup_collector *c, struct cgroup_slot *s)
     if (s->prev_at && at > s->prev_at && s->cpu_ns >= s->prev_cpu_ns) {
         s->d_cpu_ns = (double)(s->cpu_ns - s->prev_cpu_ns);
         s->d_at = (double)(at - s->prev_at);
-        s->percent = s->d_cpu_ns * 100.0 / s->d_at;
         s->have |= CG_HAVE_PERCENT;
     }
     s->prev_cpu_ns = s->cpu_ns;
@@ -548,8 +547,8 @@ int cgroup_fields(const struct cgroup_collector *c, int slot, struct sample_fiel
     s = &c->slot[slot];
     if (s->gone) return 0;
     if (s->have & CG_HAVE_PERCENT)
-        sample_share(&out[n++], cgroup_field_names[F_CPU_PERCENT], s->percent, s->d_cpu_ns, s->d_at,
-                     CGROUP_SUBINTERVAL_NS);
+        sample_share(&out[n++], cgroup_field_names[F_CPU_PERCENT], s->d_cpu_ns * 100.0 / s->d_at, s->d_cpu_ns,
+                     s->d_at, CGROUP_SUBINTERVAL_NS);
     if (s->have & CG_HAVE_CPU) put_int(out, &n, F_CPU_USEC, s->cpu_ns / 1000);
     if (s->have & CG_HAVE_CPUSPLIT) {
         put_int(out, &n, F_USER_USEC, s->user_us);

@@ -26,7 +26,7 @@
  *    partial sub-interval, counts in the usage only). Ratios clamp at 100.
  *  - Shares (sample_share: a cgroup's cpu_usage_percent, CPU ns over wall
  *    ns): ratios that are not clamped at 100 (several CPUs' worth passes it);
- *    Their den_min is wall time (CGROUP_SUBINTERVAL_NS: 50 ms).
+ *    their den_min is wall time (CGROUP_SUBINTERVAL_NS: 50 ms).
  *  - Cumulative counters (sample_counter: net bytes, diskio reads, ...) are
  *    sent as read, and also `F_rate_max`, the highest per-second rate over any
  *    single tick (a 20 ms burst at 1 ms ticks), and `F_rate_mean`, the rate

@@ -215,62 +215,64 @@ START_TEST(ratio_skipped_after_a_gap)
 }
 END_TEST
 
+/* One tick of a cgroup's CPU time into @w: @dcpu ns of it in @dt ns of wall time. */
+static void add_share(struct window_acc *w, double dcpu, double dt, double den_min)
+{
+    struct sample_field f;
+    sample_share(&f, "cpu_usage_percent", 100.0 * dcpu / dt, dcpu, dt, den_min);
+    window_add(w, &f, 1, 0, 0);
+}
+
+/* @w's cpu_usage_percent with @suffix (NULL: the plain field). */
+static double share_of(const struct window_acc *w, const char *suffix)
+{
+    struct sample_field out[8];
+    int n = window_fields(w, NULL, 0, out, 8);
+    return field_value(out, n, "cpu_usage_percent", suffix);
+}
+
 /* A cgroup's CPU time over wall time: the window's value is the whole window's (ΣΔcpu / ΣΔt, not the
-   mean of the ticks' percentages), min and max are per tick, and more than one CPU's worth passes 100. */
+   mean of the ticks' percentages), min and max are over runs of at least den_min of wall time, and
+   more than one CPU's worth passes 100. */
 START_TEST(share_exact_over_the_window)
 {
     srand(11);
     for (int round = 0; round < 50; round++) {
         struct window_acc w = {0};
-        struct sample_field f[1], out[8];
-        int ticks = 1 + rand() % 300, n;
-        double cpu = 0, t = 0, lo = INFINITY, hi = -INFINITY;
+        int ticks = 1 + rand() % 300;
+        double cpu = 0, t = 0, lo = INFINITY, hi = -INFINITY, exact;
         for (int i = 0; i < ticks; i++) {
             double dt = 1e6 * (0.5 + rand() % 1000 / 100.0);          /* unequal ticks: 0.5 to 10.5 ms */
             double dcpu = dt * (rand() % 400) / 100.0 * (i % 7 != 0); /* 0 to 4 CPUs busy */
-            double pct = 100.0 * dcpu / dt;
-            sample_share(&f[0], "cpu_usage_percent", pct, dcpu, dt, 0);
-            window_add(&w, f, 1, i, 0);
+            add_share(&w, dcpu, dt, 0);                                /* (den_min 0: each tick a run) */
             cpu += dcpu;
             t += dt;
-            lo = fmin(lo, pct);
-            hi = fmax(hi, pct);
+            lo = fmin(lo, 100.0 * dcpu / dt);
+            hi = fmax(hi, 100.0 * dcpu / dt);
         }
-        n = window_fields(&w, NULL, 0, out, 8);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 100.0 * cpu / t, 1e-9);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_mean"), 100.0 * cpu / t, 1e-9);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_min"), fmin(lo, 100.0 * cpu / t), 1e-9);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_max"), fmax(hi, 100.0 * cpu / t), 1e-9);
+        exact = 100.0 * cpu / t;
+        ck_assert_double_eq_tol(share_of(&w, NULL), exact, 1e-9);
+        ck_assert_double_eq_tol(share_of(&w, "_mean"), exact, 1e-9);
+        ck_assert_double_eq_tol(share_of(&w, "_min"), fmin(lo, exact), 1e-9);
+        ck_assert_double_eq_tol(share_of(&w, "_max"), fmax(hi, exact), 1e-9);
     }
     {
         /* a cgroup busy on one CPU read every 1 ms: its counter moves 4 ms at a time (0, 0, 0, 400 %);
            min and max over 50 ms runs say 96 to 104, where per tick they would say 0 and 400 */
         struct window_acc w = {0};
-        struct sample_field f[1], out[8];
-        int n;
-        for (int i = 0; i < 1000; i++) {
-            double dcpu = i % 4 == 3 ? 4e6 : 0;
-            sample_share(&f[0], "cpu_usage_percent", 100.0 * dcpu / 1e6, dcpu, 1e6, 50e6);
-            window_add(&w, f, 1, i, 0);
-        }
-        n = window_fields(&w, NULL, 0, out, 8);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 100, 1e-9);
-        ck_assert_double_ge(field_value(out, n, "cpu_usage_percent", "_min"), 96 - 1e-9);
-        ck_assert_double_le(field_value(out, n, "cpu_usage_percent", "_max"), 104 + 1e-9);
+        for (int i = 0; i < 1000; i++) add_share(&w, i % 4 == 3 ? 4e6 : 0, 1e6, 50e6);
+        ck_assert_double_eq_tol(share_of(&w, NULL), 100, 1e-9);
+        ck_assert_double_ge(share_of(&w, "_min"), 96 - 1e-9);
+        ck_assert_double_le(share_of(&w, "_max"), 104 + 1e-9);
     }
     {
         /* two ticks, 1 ms at 350 % and 9 ms at 0 %: 35 %, where the mean of the ticks says 175 */
         struct window_acc w = {0};
-        struct sample_field f[1], out[8];
-        int n;
-        sample_share(&f[0], "cpu_usage_percent", 350, 3.5e6, 1e6, 0);
-        window_add(&w, f, 1, 0, 0);
-        sample_share(&f[0], "cpu_usage_percent", 0, 0, 9e6, 0);
-        window_add(&w, f, 1, 1, 0);
-        n = window_fields(&w, NULL, 0, out, 8);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", NULL), 35, 1e-12);
-        ck_assert_double_eq_tol(field_value(out, n, "cpu_usage_percent", "_max"), 350, 1e-12);
-        ck_assert_double_eq(field_value(out, n, "cpu_usage_percent", "_min"), 0);
+        add_share(&w, 3.5e6, 1e6, 0);
+        add_share(&w, 0, 9e6, 0);
+        ck_assert_double_eq_tol(share_of(&w, NULL), 35, 1e-12);
+        ck_assert_double_eq_tol(share_of(&w, "_max"), 350, 1e-12);
+        ck_assert_double_eq(share_of(&w, "_min"), 0);
     }
 }
 END_TEST
